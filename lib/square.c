@@ -146,6 +146,9 @@ struct square_buf {
 /*
  * Append a formatted string to err (which already holds a message).
  */
+static void	 square_errcat(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 static void
 square_errcat(char *err, size_t errsz, const char *fmt, ...)
 {

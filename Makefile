@@ -1,0 +1,106 @@
+# Safari Detail Ops: build, run and test.
+#
+#   make             build the library, the FastCGI programs and the unit tests
+#   make run         install what is missing (as root), build, and bring up
+#                    MariaDB, the programs, nginx and the reconcile schedule
+#   make stop        stop exactly what `make run` started
+#   make test        unit tests, then integration and browser tests against a
+#                    private stack on free ports (beside a running `make run`)
+#   make bench       performance figures, printed as a table
+#   make check-asan  unit and integration tests under ASan and UBSan
+#   make valgrind    unit tests under valgrind
+#   make fuzz        run the parsers' fuzz targets for a while (clang)
+#   make clean       remove what the build made
+#
+# Variables (set on the command line or in Makefile.local):
+#   PORT   nginx port for `make run` (default 8080)
+#   BUILD  where objects and programs go (default build)
+#   CC, CFLAGS, PKG_CONFIG as usual
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+PORT		?= 8080
+BUILD		?= build
+CFLAGS		?= -O2 -g
+
+-include Makefile.local
+
+PKGS		 = fcgi json-c libcurl libmariadb libcrypto
+ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE -fPIC -Wall -Wextra -Werror \
+		   -Wshadow -Wformat=2 -Ilib -MMD -MP \
+		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LIBS		 = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_LIBS	 = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null)
+
+LIB_SRCS	 = lib/log.c lib/config.c lib/tz.c lib/db.c lib/http.c \
+		   lib/jobs.c lib/runs.c lib/app.c lib/api.c
+PROGS		 = calendar job
+UNIT_TESTS	 = test_tz
+SERVICE_TESTS	 =
+
+LIB		 = $(BUILD)/lib/libsafari.so
+LIB_OBJS	 = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+PROG_BINS	 = $(PROGS:%=$(BUILD)/cgi-bin/%)
+TEST_BINS	 = $(UNIT_TESTS:%=$(BUILD)/tests/%) \
+		   $(SERVICE_TESTS:%=$(BUILD)/tests/%)
+RPATH		 = -Wl,-rpath,'$$ORIGIN/../lib'
+
+.PHONY: all run stop test unit integration bench check-asan valgrind fuzz \
+	deps clean
+
+all: $(LIB) $(PROG_BINS) $(TEST_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(CC) $(CFLAGS) -shared -o $@ $(LIB_OBJS) $(LIBS)
+
+$(PROG_BINS): $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB)
+	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD)/lib -lsafari $(LIBS) $(RPATH)
+
+$(TEST_BINS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD)/lib -lsafari $(LIBS) $(TEST_LIBS) \
+	    $(RPATH)
+
+# Install missing Debian packages (as root), or say what to install.
+deps:
+	@scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) PORT=$(PORT) scripts/stack.sh start
+
+stop:
+	@scripts/stack.sh stop
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@BUILD=$(BUILD) scripts/test-integration.sh
+
+unit: $(TEST_BINS)
+	@scripts/run-unit.sh $(UNIT_TESTS:%=$(BUILD)/tests/%)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/bench.sh
+
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    all unit
+	@BUILD=build/asan ASAN_OPTIONS=detect_leaks=1 \
+	    scripts/test-integration.sh
+
+valgrind: all
+	@VALGRIND=1 scripts/run-unit.sh $(UNIT_TESTS:%=$(BUILD)/tests/%)
+
+fuzz: deps
+	@scripts/fuzz.sh
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(PROG_BINS:=.d) $(TEST_BINS:=.d)

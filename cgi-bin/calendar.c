@@ -1,0 +1,23 @@
+/*
+ * calendar: GET /api/calendar (the week's jobs) and GET /api/health.
+ */
+#include "api.h"
+
+static const struct route routes[] = {
+	{ HTTP_M(HTTP_GET), "GET, HEAD", "/api/calendar", 0, 0, api_calendar },
+	{ HTTP_M(HTTP_GET), "GET, HEAD", "/api/health", 0, 0, api_health },
+};
+
+int
+main(int argc, char *argv[])
+{
+	struct app	 app;
+	int		 rc;
+
+	if (app_init(&app, "calendar") == -1)
+		return 1;
+	rc = app_serve(&app, routes, sizeof(routes) / sizeof(routes[0]),
+	    argc, argv);
+	app_free(&app);
+	return rc;
+}

@@ -1,0 +1,23 @@
+/*
+ * job: GET and PATCH /api/jobs/{id}, one job as staff see and edit it.
+ */
+#include "api.h"
+
+static const struct route routes[] = {
+	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_PATCH), "GET, HEAD, PATCH",
+	    "/api/jobs/", 1, R_BODY | R_STAFF_WRITE, api_job },
+};
+
+int
+main(int argc, char *argv[])
+{
+	struct app	 app;
+	int		 rc;
+
+	if (app_init(&app, "job") == -1)
+		return 1;
+	rc = app_serve(&app, routes, sizeof(routes) / sizeof(routes[0]),
+	    argc, argv);
+	app_free(&app);
+	return rc;
+}

@@ -1,0 +1,32 @@
+/*
+ * The HTTP handlers of the staff API, health and runs.  Each checks its
+ * parsed input first (400 before any database call), then calls the
+ * module that does the work, and fills resp.  The route tables of the
+ * programs in cgi-bin/ point here.
+ */
+#ifndef API_H
+#define API_H
+
+#include <time.h>
+
+#include "app.h"
+#include "tz.h"
+
+void	 api_calendar(struct app *, struct http_req *, struct http_resp *);
+void	 api_job(struct app *, struct http_req *, struct http_resp *);
+void	 api_health(struct app *, struct http_req *, struct http_resp *);
+void	 api_runs(struct app *, struct http_req *, struct http_resp *);
+
+/*
+ * The calendar's days from start/end parameters (either may be NULL):
+ * both → those days; one → that day's week of 7; none → the ISO week of
+ * today.  Returns 0, or -1 with a message in err.  Pure but for "today";
+ * exposed for tests.
+ */
+int	 api_calendar_range(const char *start, const char *end, time_t now,
+	    struct tz_date *from, struct tz_date *to, char *err, size_t errsz);
+
+/* Parse an If-Match value ("3", W/"3" or 3).  0 and *out, or -1. */
+int	 api_parse_if_match(const char *, int64_t *out);
+
+#endif

@@ -1,0 +1,353 @@
+/*
+ * The program's life and the dispatcher.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <fcgiapp.h>
+
+#include "app.h"
+#include "db.h"
+#include "log.h"
+
+int
+app_init(struct app *app, const char *progname)
+{
+	char	 err[2048], *line, *save;
+
+	memset(app, 0, sizeof(*app));
+	app->progname = progname;
+	log_init(progname);
+	app->config_ok = config_load(&app->cfg, NULL, err, sizeof(err)) == 0;
+	if (!app->config_ok)
+		for (line = strtok_r(err, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			log_warnx("configuration: %s", line);
+	if ((app->db = db_new(&app->cfg)) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+app_free(struct app *app)
+{
+	size_t	 i;
+
+	db_free(app->db);
+	config_free(&app->cfg);
+	for (i = 0; i < CAL_CACHE; i++)
+		free(app->cal[i].body);
+	memset(app, 0, sizeof(*app));
+}
+
+void
+app_db_error(struct app *app, struct http_resp *resp)
+{
+	if (db_down(app->db))
+		http_error(resp, 503, "database_unavailable",
+		    "The database cannot be reached; try again shortly.",
+		    NULL);
+	else
+		http_error(resp, 500, "internal_error",
+		    "The server could not complete the request.", NULL);
+}
+
+/* Does the path match the route?  Sets req->id for {id} routes. */
+static int
+route_match(const struct route *r, struct http_req *req)
+{
+	size_t	 len = strlen(r->path);
+
+	if (!r->has_id)
+		return strcmp(req->path, r->path) == 0;
+	if (strncmp(req->path, r->path, len) != 0 ||
+	    req->path[len] == '\0')
+		return 0;
+	req->id = req->path + len;
+	return 1;
+}
+
+/* A JSON content type: application/json, parameters allowed. */
+static int
+is_json_type(const char *ct)
+{
+	size_t	 len = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", len) != 0)
+		return 0;
+	return ct[len] == '\0' || ct[len] == ';' || ct[len] == ' ';
+}
+
+/* Origin absent, or the very origin the request was sent to. */
+static int
+same_origin(const struct http_req *req)
+{
+	const char	*origin = req->headers[HDR_ORIGIN];
+	const char	*host = req->headers[HDR_HOST];
+	size_t		 slen;
+
+	if (origin == NULL)
+		return 1;
+	if (host == NULL)
+		return 0;
+	slen = strlen(req->scheme);
+	return strncmp(origin, req->scheme, slen) == 0 &&
+	    strncmp(origin + slen, "://", 3) == 0 &&
+	    strcmp(origin + slen + 3, host) == 0;
+}
+
+void
+app_dispatch(struct app *app, const struct route *routes, size_t n,
+    struct http_req *req, struct http_resp *resp)
+{
+	const struct route	*r = NULL;
+	size_t			 i;
+
+	for (i = 0; i < n && r == NULL; i++)
+		if (route_match(&routes[i], req))
+			r = &routes[i];
+	if (r == NULL) {
+		http_error(resp, 404, "not_found", "No such endpoint.", NULL);
+		return;
+	}
+	if (!(r->methods & HTTP_M(req->method)) &&
+	    !(req->method == HTTP_HEAD && (r->methods & HTTP_M(HTTP_GET)))) {
+		resp->allow = r->allow;
+		http_error(resp, 405, "method_not_allowed",
+		    "This endpoint does not take that method.", NULL);
+		return;
+	}
+	if (!app->config_ok) {
+		http_error(resp, 503, "misconfigured", "The server is "
+		    "misconfigured; its log names the setting.", NULL);
+		return;
+	}
+	if ((r->flags & R_STAFF_WRITE) && req->method != HTTP_GET &&
+	    req->method != HTTP_HEAD) {
+		if (!same_origin(req)) {
+			http_error(resp, 403, "forbidden_origin",
+			    "Cross-origin writes are refused.", NULL);
+			return;
+		}
+		if (req->remote_user[0] == '\0' && !app->cfg.anonymous_writes) {
+			http_error(resp, 401, "login_required",
+			    "Sign in as staff to make changes.", NULL);
+			return;
+		}
+		if (!is_json_type(req->headers[HDR_CONTENT_TYPE])) {
+			http_error(resp, 415, "unsupported_media_type",
+			    "Send the body as application/json.", NULL);
+			return;
+		}
+	}
+	r->handler(app, req, resp);
+}
+
+/* ---- FastCGI and CGI I/O ------------------------------------------ */
+
+struct fcgi_ctx {
+	FCGX_Request	*req;
+};
+
+static const char *
+fcgi_param(void *ctx, const char *name)
+{
+	return FCGX_GetParam(name, ((struct fcgi_ctx *)ctx)->req->envp);
+}
+
+static size_t
+fcgi_read(void *ctx, char *buf, size_t n)
+{
+	int	 r = FCGX_GetStr(buf, (int)n, ((struct fcgi_ctx *)ctx)->req->in);
+
+	return r > 0 ? (size_t)r : 0;
+}
+
+static int
+fcgi_write(void *ctx, const char *buf, size_t n)
+{
+	return FCGX_PutStr(buf, (int)n, ((struct fcgi_ctx *)ctx)->req->out) ==
+	    (int)n ? 0 : -1;
+}
+
+static size_t
+cgi_read(void *ctx, char *buf, size_t n)
+{
+	(void)ctx;
+	return fread(buf, 1, n, stdin);
+}
+
+static int
+cgi_write(void *ctx, const char *buf, size_t n)
+{
+	(void)ctx;
+	return fwrite(buf, 1, n, stdout) == n ? 0 : -1;
+}
+
+/* Parse, route, answer, free: everything a request made is gone after. */
+static void
+serve_one(struct app *app, const struct route *routes, size_t n,
+    const struct http_io *io)
+{
+	struct http_req		 req;
+	struct http_resp	 resp;
+	char			 err[160];
+	int			 status;
+
+	memset(&resp, 0, sizeof(resp));
+	status = http_req_parse(&req, io, 1, err, sizeof(err));
+	if (status == 413)
+		http_error(&resp, 413, "payload_too_large", err, NULL);
+	else if (status != 0)
+		http_error(&resp, status, status == 400 ? "bad_request" :
+		    "internal_error", err, NULL);
+	else
+		app_dispatch(app, routes, n, &req, &resp);
+	if (resp.status == 0)
+		http_error(&resp, 500, "internal_error",
+		    "The server could not complete the request.", NULL);
+	http_resp_write(io, &resp, req.method == HTTP_HEAD);
+	http_resp_clear(&resp);
+	http_req_clear(&req);
+}
+
+static volatile sig_atomic_t quit;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	quit = 1;
+	FCGX_ShutdownPending();
+}
+
+/* Accept and serve FastCGI requests on fd until told to stop. */
+static int
+worker(struct app *app, const struct route *routes, size_t n, int fd)
+{
+	FCGX_Request	 req;
+	struct fcgi_ctx	 ctx = { &req };
+	struct http_io	 io = { &ctx, fcgi_param, fcgi_read, fcgi_write };
+
+	if (FCGX_InitRequest(&req, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_warnx("%s: cannot start FastCGI", __func__);
+		return 1;
+	}
+	while (!quit && FCGX_Accept_r(&req) >= 0) {
+		serve_one(app, routes, n, &io);
+		FCGX_Finish_r(&req);
+	}
+	FCGX_Free(&req, 1);
+	return 0;
+}
+
+/*
+ * Listen on a unix socket and keep nworkers processes serving it: one
+ * that dies is replaced, so a crash costs one request, not the service.
+ * SIGTERM stops the workers and removes the socket.
+ */
+static int
+supervise(struct app *app, const struct route *routes, size_t n,
+    const char *path, int nworkers)
+{
+	pid_t	 pids[16], pid;
+	int	 fd, i, status, running = 0;
+
+	if ((fd = FCGX_OpenSocket(path, 128)) == -1) {
+		log_warn("%s: cannot listen on %s", __func__, path);
+		return 1;
+	}
+	chmod(path, 0666);
+	for (i = 0; i < nworkers; i++)
+		pids[i] = 0;
+	while (!quit) {
+		for (i = 0; i < nworkers && !quit; i++) {
+			if (pids[i] != 0)
+				continue;
+			if ((pid = fork()) == -1) {
+				log_warn("%s: fork", __func__);
+				sleep(1);
+				continue;
+			}
+			if (pid == 0)
+				_exit(worker(app, routes, n, fd));
+			pids[i] = pid;
+			running++;
+		}
+		if ((pid = wait(&status)) == -1)
+			continue;		/* EINTR: quit is set */
+		for (i = 0; i < nworkers; i++)
+			if (pids[i] == pid) {
+				pids[i] = 0;
+				running--;
+				if (!quit) {
+					log_warnx("%s: worker %ld ended (status "
+					    "%d); starting another", __func__,
+					    (long)pid, status);
+					sleep(1);	/* no busy crash loop */
+				}
+			}
+	}
+	for (i = 0; i < nworkers; i++)
+		if (pids[i] != 0)
+			kill(pids[i], SIGTERM);
+	while (running > 0 && wait(&status) != -1)
+		running--;
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+int
+app_serve(struct app *app, const struct route *routes, size_t n, int argc,
+    char *argv[])
+{
+	struct http_io		 io;
+	struct sigaction	 sa;
+	const char		*sock = NULL, *errstr = NULL;
+	long			 workers = 1;
+	char			*end;
+	int			 i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
+			sock = argv[++i];
+		else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
+			workers = strtol(argv[++i], &end, 10);
+			if (*end != '\0' || workers < 1 || workers > 16)
+				errstr = "--workers takes 1 to 16";
+		} else if (strcmp(argv[i], "--check-config") == 0)
+			return app->config_ok ? 0 : 1;
+		else
+			errstr = "usage: [--socket PATH [--workers N]] "
+			    "[--check-config]";
+	}
+	if (errstr != NULL) {
+		fprintf(stderr, "%s: %s\n", app->progname, errstr);
+		return 1;
+	}
+	if (sock == NULL && FCGX_IsCGI()) {
+		io = (struct http_io){ NULL, NULL, cgi_read, cgi_write };
+		serve_one(app, routes, n, &io);
+		fflush(stdout);
+		return 0;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;	/* no SA_RESTART: accept returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0) {
+		log_warnx("%s: cannot start FastCGI", __func__);
+		return 1;
+	}
+	if (sock != NULL)
+		return supervise(app, routes, n, sock, (int)workers);
+	return worker(app, routes, n, 0);	/* socket on stdin */
+}

@@ -1,0 +1,73 @@
+/*
+ * One program's life: configuration and database made once, then the
+ * FastCGI accept loop (or one request as plain CGI), each request going
+ * through the dispatcher's front-line checks to its route's handler.
+ */
+#ifndef APP_H
+#define APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "http.h"
+
+struct db;
+
+#define CAL_CACHE	 4
+
+struct app {
+	const char	*progname;
+	struct config	 cfg;
+	int		 config_ok;
+	struct db	*db;
+	/* The calendar's last answers, by ETag (owned bodies). */
+	struct {
+		char	 etag[96];
+		char	*body;
+		size_t	 len;
+	}		 cal[CAL_CACHE];
+	size_t		 cal_next;
+};
+
+enum route_flags {
+	R_BODY = 1 << 0,	/* read the body (bounded) */
+	R_STAFF_WRITE = 1 << 1,	/* login, JSON content type, same Origin */
+};
+
+struct route {
+	unsigned	 methods;	/* HTTP_M(HTTP_GET) | … */
+	const char	*allow;		/* the Allow header for 405 */
+	const char	*path;		/* exact, or a prefix ending in '/' */
+	int		 has_id;	/* path + "{id}" */
+	unsigned	 flags;
+	void		 (*handler)(struct app *, struct http_req *,
+			    struct http_resp *);
+};
+
+/*
+ * Load the configuration (bad settings are logged, one line each, and
+ * every request then answers 503) and make the database handle (no
+ * connection yet).  Returns 0, or -1 if out of memory.
+ */
+int	 app_init(struct app *, const char *progname);
+void	 app_free(struct app *);
+
+/* Route and answer one parsed request.  Exposed for tests. */
+void	 app_dispatch(struct app *, const struct route *, size_t nroutes,
+	    struct http_req *, struct http_resp *);
+
+/*
+ * Serve requests until the process is told to stop (SIGTERM): with
+ * "--socket PATH [--workers N]" on a unix socket of its own with N
+ * worker processes, kept alive; FastCGI on stdin when a FastCGI server
+ * started it; one request when run as CGI.  "--check-config" only checks
+ * the configuration.  Returns the exit status.
+ */
+int	 app_serve(struct app *, const struct route *, size_t nroutes,
+	    int argc, char *argv[]);
+
+/* Answer 503 or 500 after a failed database call. */
+void	 app_db_error(struct app *, struct http_resp *);
+
+#endif

@@ -1,0 +1,375 @@
+/*
+ * Configuration.  One table lists every setting with its type, default
+ * and bounds; config_load walks it once.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "tz.h"
+
+#define ENV_MAX_ENTRIES	 128
+#define ENV_LINE_MAX	 4096
+
+enum ctype { C_STR, C_SECRET, C_INT, C_ENUM, C_URL, C_TZ, C_BOOL };
+
+struct setting {
+	const char	*name;
+	enum ctype	 type;
+	size_t		 off;		/* into struct config */
+	const char	*def;		/* NULL: unset */
+	long		 min, max;	/* C_INT bounds; C_STR max length */
+	const char	*choices;	/* C_ENUM: "a|b" */
+};
+
+#define OFF(f)	offsetof(struct config, f)
+
+static const struct setting settings[] = {
+	{ "CRON_SECRET", C_SECRET, OFF(cron_secret), NULL, 0, 512, NULL },
+	{ "SQUARE_ACCESS_TOKEN", C_SECRET, OFF(square_token), NULL, 0, 1024,
+	    NULL },
+	{ "SQUARE_ENVIRONMENT", C_ENUM, OFF(square_environment), "production",
+	    0, 0, "sandbox|production" },
+	{ "SQUARE_BASE_URL", C_URL, OFF(square_base_url), NULL, 0, 512, NULL },
+	{ "SQUARE_VERSION", C_STR, OFF(square_version), "2025-08-20", 0, 10,
+	    NULL },
+	{ "SQUARE_LOCATION_ID", C_STR, OFF(square_location_id), NULL, 0, 32,
+	    NULL },
+	{ "SQUARE_WEBHOOK_SIGNATURE_KEY", C_SECRET,
+	    OFF(webhook_signature_key), NULL, 0, 512, NULL },
+	{ "SQUARE_WEBHOOK_URL", C_URL, OFF(webhook_url), NULL, 0, 1024, NULL },
+	{ "SQUARE_TIMEOUT_MS", C_INT, OFF(square_timeout_ms), "30000", 100,
+	    30000, NULL },
+	{ "SQUARE_CONNECT_TIMEOUT_MS", C_INT, OFF(square_connect_timeout_ms),
+	    "5000", 100, 5000, NULL },
+	{ "SQUARE_MAX_RETRIES", C_INT, OFF(square_max_retries), "4", 0, 10,
+	    NULL },
+	{ "SQUARE_RETRY_AFTER_CAP_MS", C_INT, OFF(square_retry_after_cap_ms),
+	    "30000", 0, 30000, NULL },
+	{ "MYSQL_HOST", C_STR, OFF(mysql_host), "localhost", 0, 255, NULL },
+	{ "MYSQL_PORT", C_INT, OFF(mysql_port), "3306", 1, 65535, NULL },
+	{ "MYSQL_SOCKET", C_STR, OFF(mysql_socket), NULL, 0, 107, NULL },
+	{ "MYSQL_USER", C_STR, OFF(mysql_user), "safari", 0, 80, NULL },
+	{ "MYSQL_PASSWORD", C_SECRET, OFF(mysql_password), NULL, 0, 256,
+	    NULL },
+	{ "MYSQL_DATABASE", C_STR, OFF(mysql_database), "safari", 0, 64,
+	    NULL },
+	{ "POLLING_INTERVAL_MS", C_INT, OFF(poll_interval_ms), "20000", 1000,
+	    3600000, NULL },
+	{ "RECONCILE_LOOKBACK_DAYS", C_INT, OFF(lookback_days), "1", 0, 366,
+	    NULL },
+	{ "RECONCILE_LOOKAHEAD_DAYS", C_INT, OFF(lookahead_days), "30", 0,
+	    366, NULL },
+	{ "CUSTOMER_CACHE_TTL_HOURS", C_INT, OFF(customer_ttl_hours), "24", 0,
+	    8760, NULL },
+	{ "BUSINESS_TIMEZONE", C_TZ, OFF(timezone), "America/Los_Angeles", 0,
+	    64, NULL },
+	{ "STAFF_ANONYMOUS_WRITES", C_BOOL, OFF(anonymous_writes), "0", 0, 1,
+	    NULL },
+	{ "RECONCILE_LEASE_SECONDS", C_INT, OFF(reconcile_lease_seconds),
+	    "300", 10, 3600, NULL },
+};
+
+struct envfile {
+	char	*keys[ENV_MAX_ENTRIES];
+	char	*values[ENV_MAX_ENTRIES];
+	size_t	 n;
+};
+
+int
+config_parse_line(char *line, char **key, char **value)
+{
+	char	*k, *end, *v, *hash;
+	size_t	 len;
+
+	for (k = line; isspace((unsigned char)*k); k++)
+		continue;
+	if (*k == '\0' || *k == '#')
+		return 0;
+	if (strncmp(k, "export ", 7) == 0)
+		for (k += 7; *k == ' '; k++)
+			continue;
+	for (end = k; isalnum((unsigned char)*end) || *end == '_'; end++)
+		continue;
+	if (end == k || isdigit((unsigned char)*k))
+		return -1;
+	for (v = end; *v == ' ' || *v == '\t'; v++)
+		continue;
+	if (*v != '=')
+		return -1;
+	*end = '\0';
+	for (v++; *v == ' ' || *v == '\t'; v++)
+		continue;
+	len = strlen(v);
+	while (len > 0 && isspace((unsigned char)v[len - 1]))
+		v[--len] = '\0';
+	if (len > 0 && (v[0] == '"' || v[0] == '\'')) {
+		if (len < 2 || v[len - 1] != v[0])
+			return -1;	/* unbalanced quote */
+		v[len - 1] = '\0';
+		v++;
+	} else if ((hash = strstr(v, " #")) != NULL) {
+		*hash = '\0';	/* a trailing comment on an unquoted value */
+		len = strlen(v);
+		while (len > 0 && isspace((unsigned char)v[len - 1]))
+			v[--len] = '\0';
+	}
+	*key = k;
+	*value = v;
+	return 1;
+}
+
+/* Read the .env file at path into ef (values owned by ef). */
+static int
+envfile_read(const char *path, struct envfile *ef, char *err, size_t errsz)
+{
+	FILE	*f;
+	char	 line[ENV_LINE_MAX], *k, *v;
+	size_t	 n = 0, used;
+	int	 rc = 0, lineno = 0, r;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			used = strlen(err);
+			snprintf(err + used, errsz - used,
+			    "%s:%d: line longer than %d bytes\n", path, lineno,
+			    ENV_LINE_MAX - 2);
+			rc = -1;
+			break;
+		}
+		if ((r = config_parse_line(line, &k, &v)) == 0)
+			continue;
+		if (r == -1 || n == ENV_MAX_ENTRIES) {
+			used = strlen(err);
+			snprintf(err + used, errsz - used,
+			    "%s:%d: not a KEY=value line\n", path, lineno);
+			rc = -1;
+			continue;
+		}
+		if ((ef->keys[n] = strdup(k)) == NULL ||
+		    (ef->values[n] = strdup(v)) == NULL) {
+			free(ef->keys[n]);
+			rc = -1;
+			break;
+		}
+		ef->n = ++n;
+	}
+	fclose(f);
+	return rc;
+}
+
+static void
+envfile_free(struct envfile *ef)
+{
+	size_t	 i;
+
+	for (i = 0; i < ef->n; i++) {
+		free(ef->keys[i]);
+		free(ef->values[i]);
+	}
+	ef->n = 0;
+}
+
+/* The environment wins over the file; the last line of the file wins. */
+static const char *
+lookup(const struct envfile *ef, const char *name)
+{
+	const char	*v;
+	size_t		 i;
+
+	if ((v = getenv(name)) != NULL)
+		return v;
+	for (i = ef->n; i > 0; i--)
+		if (strcmp(ef->keys[i - 1], name) == 0)
+			return ef->values[i - 1];
+	return NULL;
+}
+
+static int
+valid_url(const char *s)
+{
+	size_t	 i;
+
+	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+in_choices(const char *v, const char *choices)
+{
+	size_t	 len = strlen(v);
+	const char *p = choices, *bar;
+
+	for (;;) {
+		bar = strchr(p, '|');
+		if ((bar == NULL ? strlen(p) : (size_t)(bar - p)) == len &&
+		    strncmp(p, v, len) == 0)
+			return 1;
+		if (bar == NULL)
+			return 0;
+		p = bar + 1;
+	}
+}
+
+/*
+ * Set one setting from its text v (or its default).  Returns 0, or -1
+ * with the reason in why.
+ */
+static int
+setting_apply(struct config *cfg, const struct setting *s, const char *v,
+    char *why, size_t whysz)
+{
+	char		*end, **sp = (char **)((char *)cfg + s->off);
+	long long	 n;
+
+	switch (s->type) {
+	case C_INT:
+	case C_BOOL:
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (s->type == C_BOOL && (strcmp(v, "true") == 0 ||
+		    strcmp(v, "false") == 0)) {
+			n = v[0] == 't';
+			end = (char *)v + strlen(v);
+		}
+		if (*v == '\0' || *end != '\0' || errno != 0 || n < s->min ||
+		    n > s->max) {
+			snprintf(why, whysz, "must be %s %ld to %ld",
+			    s->type == C_BOOL ? "0 or 1, or" : "a whole number",
+			    s->min, s->max);
+			return -1;
+		}
+		*(long *)((char *)cfg + s->off) = (long)n;
+		return 0;
+	case C_ENUM:
+		if (!in_choices(v, s->choices)) {
+			snprintf(why, whysz, "must be one of %s", s->choices);
+			return -1;
+		}
+		break;
+	case C_URL:
+		if (strlen(v) > (size_t)s->max || !valid_url(v)) {
+			snprintf(why, whysz, "must be an http(s) URL of at most "
+			    "%ld characters", s->max);
+			return -1;
+		}
+		break;
+	case C_TZ:
+		if (tz_init(v) == -1) {
+			snprintf(why, whysz, "must be an IANA time zone name "
+			    "such as America/Los_Angeles");
+			return -1;
+		}
+		break;
+	case C_STR:
+	case C_SECRET:
+		if (strlen(v) > (size_t)s->max) {
+			snprintf(why, whysz, "longer than %ld characters",
+			    s->max);
+			return -1;
+		}
+		break;
+	}
+	free(*sp);
+	if ((*sp = strdup(v)) == NULL) {
+		snprintf(why, whysz, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *envfile, char *err, size_t errsz)
+{
+	struct envfile	 ef;
+	const struct setting *s;
+	const char	*v, *path = envfile;
+	char		 why[160];
+	size_t		 i, used;
+	int		 rc = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(&ef, 0, sizeof(ef));
+	err[0] = '\0';
+	if (path == NULL && (path = getenv("SAFARI_ENV_FILE")) == NULL)
+		path = access(".env", R_OK) == 0 ? ".env" : "../.env";
+	if (envfile_read(path, &ef, err, errsz) == -1)
+		rc = -1;
+
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		s = &settings[i];
+		v = lookup(&ef, s->name);
+		/* An empty value is unset: CRON_SECRET= fails closed. */
+		if (v != NULL && *v == '\0' && s->type != C_INT)
+			v = NULL;
+		if (v != NULL && setting_apply(cfg, s, v, why,
+		    sizeof(why)) == 0)
+			continue;
+		if (v != NULL) {
+			used = strlen(err);
+			snprintf(err + used, errsz - used, "%s %s\n", s->name,
+			    why);
+			rc = -1;
+		}
+		if (s->def != NULL &&
+		    setting_apply(cfg, s, s->def, why, sizeof(why)) == -1)
+			rc = -1;	/* only out of memory */
+	}
+	envfile_free(&ef);
+
+	if (cfg->square_base_url == NULL) {
+		cfg->square_base_url = strdup(
+		    strcmp(cfg->square_environment, "sandbox") == 0 ?
+		    "https://connect.squareupsandbox.com" :
+		    "https://connect.squareup.com");
+		if (cfg->square_base_url == NULL)
+			rc = -1;
+	}
+	if (cfg->square_version != NULL) {
+		struct tz_date	 d;
+
+		if (tz_parse_date(cfg->square_version, &d) == -1) {
+			used = strlen(err);
+			snprintf(err + used, errsz - used,
+			    "SQUARE_VERSION must be a date like 2025-08-20\n");
+			rc = -1;
+		}
+	}
+	/* Strip the last newline so callers can log err as it is. */
+	used = strlen(err);
+	if (used > 0 && err[used - 1] == '\n')
+		err[used - 1] = '\0';
+	return rc;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t	 i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		switch (settings[i].type) {
+		case C_INT:
+		case C_BOOL:
+			break;
+		default:
+			free(*(char **)((char *)cfg + settings[i].off));
+			*(char **)((char *)cfg + settings[i].off) = NULL;
+			break;
+		}
+	}
+}

@@ -1,0 +1,75 @@
+/*
+ * The database: one MariaDB/MySQL connection per process, made lazily and
+ * made again after it is lost; prepared statements only (cached per
+ * connection); every value comes back as text.  Every call here may block
+ * on the database, bounded by the connection's read and write timeouts.
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+
+enum db_type { DB_NULL, DB_STR, DB_INT };
+
+/* One statement parameter; the string is borrowed for the call. */
+struct db_arg {
+	enum db_type	 type;
+	const char	*s;
+	size_t		 len;
+	int64_t		 i;
+};
+
+#define DB_ARG_STR(x)	((struct db_arg){ .type = (x) == NULL ? DB_NULL : \
+			    DB_STR, .s = (x), .len = (x) == NULL ? 0 : strlen(x) })
+#define DB_ARG_INT(x)	((struct db_arg){ .type = DB_INT, .i = (x) })
+#define DB_ARG_NULL	((struct db_arg){ .type = DB_NULL })
+
+/* A result: nrows x ncols cells of text; a NULL cell is SQL NULL. */
+struct db_res {
+	size_t		  nrows;
+	size_t		  ncols;
+	char		**cells;	/* row-major, each owned */
+	unsigned long	 *lens;
+};
+
+struct db;
+
+/* Make a handle (no connection yet).  cfg is borrowed for its life. */
+struct db	*db_new(const struct config *cfg);
+void		 db_free(struct db *);		/* NULL is fine */
+
+/*
+ * Run one prepared statement (sql must be a string constant: statements
+ * are cached by address) with nargs parameters.  With res non-NULL the
+ * rows are returned in *res (free with db_res_free).  *affected, when
+ * given, gets the rows changed, *insert_id the AUTO_INCREMENT value.
+ * A lost connection outside a transaction is made again and the
+ * statement retried once.  Returns 0, or -1 (logged; db_down tells
+ * whether the database is unreachable).
+ */
+int		 db_exec(struct db *, const char *sql, const struct db_arg *args,
+		    size_t nargs, struct db_res **res, uint64_t *affected);
+uint64_t	 db_insert_id(const struct db *);
+
+/* Connect now if not connected.  Returns 0 or -1. */
+int		 db_connect(struct db *);
+/* 1 when the last attempt found the database unreachable. */
+int		 db_down(const struct db *);
+
+/* Transactions: 0 or -1.  Rollback is safe to call at any time. */
+int		 db_begin(struct db *);
+int		 db_commit(struct db *);
+void		 db_rollback(struct db *);
+
+/* How many statements this handle has run (for round-trip counts). */
+unsigned long	 db_round_trips(const struct db *);
+
+void		 db_res_free(struct db_res *);	/* NULL is fine */
+const char	*db_cell(const struct db_res *, size_t row, size_t col);
+/* The cell as a number (0 if NULL or not a number). */
+int64_t		 db_cell_int(const struct db_res *, size_t row, size_t col);
+
+#endif

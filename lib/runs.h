@@ -1,0 +1,39 @@
+/*
+ * The record of reconcile runs (table reconcile_runs): started, finished,
+ * listed for the admin page and the health check.  All calls may block
+ * on the database.
+ */
+#ifndef RUNS_H
+#define RUNS_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+struct db;
+
+struct run_counts {
+	long	 scanned;
+	long	 created;
+	long	 updated;
+	long	 skipped;
+	long	 customers_refreshed;
+	long	 square_calls;
+};
+
+/* Record a run's start.  Returns 0 and sets *id, or -1. */
+int	 runs_start(struct db *, const char *trigger, int dry_run,
+	    time_t window_start, time_t window_end, int64_t *id);
+/* Record its end: counts, errors (a JSON array, borrowed), status. */
+int	 runs_finish(struct db *, int64_t id, const struct run_counts *,
+	    struct json_object *errors, long duration_ms, const char *status);
+/* The newest limit runs as a JSON array (owned).  0 or -1. */
+int	 runs_list(struct db *, long limit, struct json_object **out);
+/*
+ * The last finished run as {runId, finishedAt, ageSeconds, errors} or
+ * NULL when there is none.  0 or -1.
+ */
+int	 runs_last(struct db *, time_t now, struct json_object **out);
+
+#endif
