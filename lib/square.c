@@ -23,6 +23,9 @@
  *    unknown ids and are ignored; any other error fails the call.
  *  - The exponential backoff is capped at retry_after_cap_ms as well.
  *
+ * Programs should call curl_global_init() once at start; otherwise the
+ * first square_new does it implicitly (curl's rule, not thread-safe).
+ *
  * Nothing here logs the token or a customer detail: messages carry the
  * operation name, HTTP status, Square's error code, field names, booking
  * ids and counts only.
@@ -588,6 +591,13 @@ square_backoff(const struct square *sq, int attempt, long retry_after_ms)
 	return retry_after_ms > delay ? retry_after_ms : delay;
 }
 
+/* The stats counter of op's requests (retries excluded). */
+static unsigned *
+square_counter(struct square *sq, enum square_op op)
+{
+	return (unsigned *)(void *)((char *)&sq->stats + ops[op].counter);
+}
+
 /*
  * Make the request of op with retries, backoff and the deadline, and
  * parse the 2xx answer.  Returns 0 with *root (owned, a JSON object), or
@@ -621,8 +631,7 @@ square_call(struct square *sq, enum square_op op, const char *url,
 				timeout = (long)left;
 		}
 		if (attempt == 0)
-			(*(unsigned *)((char *)&sq->stats +
-			    ops[op].counter))++;
+			(*square_counter(sq, op))++;
 		r = square_attempt(sq, op, url, post, timeout, &b, err, errsz);
 		if (r == ATTEMPT_OK)
 			break;

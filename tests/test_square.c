@@ -1,16 +1,26 @@
 /*
  * Unit tests of lib/square.c without a network: the parsers, on golden
- * files under tests/data/square/ (or $TEST_DATA_DIR), asserted field by
- * field, and the argument checks that refuse before any call.
+ * files under tests/data/square/, asserted field by field, and the
+ * argument checks that refuse before any call.
  *
- * Run from the repository root.  Exits non-zero on any failure.
+ * Run from the repository root, or set $TEST_DATA_DIR to tests/data (or
+ * to tests/data/square).  Exits non-zero on any failure.
  */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
+#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "log.h"
@@ -26,9 +36,15 @@ load(const char *name, size_t *len)
 	FILE		*f;
 	long		 sz;
 
-	snprintf(path, sizeof(path), "%s/%s",
-	    dir != NULL ? dir : "tests/data/square", name);
+	/* $TEST_DATA_DIR may name tests/data or tests/data/square. */
+	if (dir == NULL)
+		dir = "tests/data";
+	snprintf(path, sizeof(path), "%s/square/%s", dir, name);
 	if ((f = fopen(path, "rb")) == NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		f = fopen(path, "rb");
+	}
+	if (f == NULL) {
 		fprintf(stderr, "cannot open %s (run from the repository root "
 		    "or set TEST_DATA_DIR)\n", path);
 		return NULL;
@@ -703,6 +719,119 @@ test_square_list_bookings_checks_arguments_before_calling(void)
 	square_free(sq);
 }
 
+/*
+ * Serve one connection on a loopback port from a child process: read the
+ * request head, write answer (len bytes), close.  Returns the port (and
+ * the child in *pid), or -1.
+ */
+static int
+serve_once(const char *answer, size_t len, pid_t *pid)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 slen = sizeof(sin);
+	char			 req[8192];
+	size_t			 got = 0;
+	ssize_t			 n;
+	int			 s, c;
+
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(s, 1) == -1 ||
+	    getsockname(s, (struct sockaddr *)&sin, &slen) == -1 ||
+	    (*pid = fork()) == -1) {
+		close(s);
+		return -1;
+	}
+	if (*pid == 0) {
+		signal(SIGPIPE, SIG_IGN);
+		if ((c = accept(s, NULL, NULL)) == -1)
+			_exit(1);
+		while (got < sizeof(req) - 1 &&
+		    (n = read(c, req + got, sizeof(req) - 1 - got)) > 0) {
+			got += (size_t)n;
+			req[got] = '\0';
+			if (strstr(req, "\r\n\r\n") != NULL)
+				break;
+		}
+		for (got = 0; got < len; got += (size_t)n)
+			if ((n = write(c, answer + got, len - got)) <= 0)
+				break;
+		close(c);
+		_exit(0);
+	}
+	close(s);
+	return ntohs(sin.sin_port);
+}
+
+/* A chunked 200 whose JSON body is size bytes (no Content-Length). */
+static char *
+chunked_answer(size_t size, size_t *len)
+{
+	static const char	 head[] = "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+	static const char	 pre[] = "{\"bookings\":[],\"x\":\"";
+	char			*a;
+	size_t			 off;
+
+	if ((a = malloc(sizeof(head) + size + 64)) == NULL)
+		return NULL;
+	off = (size_t)snprintf(a, sizeof(head) + 32, "%s%zx\r\n", head, size);
+	memcpy(a + off, pre, sizeof(pre) - 1);
+	memset(a + off + sizeof(pre) - 1, 'a', size - (sizeof(pre) - 1) - 2);
+	memcpy(a + off + size - 2, "\"}", 2);
+	off += size;
+	memcpy(a + off, "\r\n0\r\n\r\n", 7);
+	*len = off + 7;
+	return a;
+}
+
+static void
+test_square_list_bookings_stops_reading_past_max_body(void)
+{
+	static const size_t	 sizes[] = { 5000, 1000 };
+	struct square_opts	 o;
+	struct square		*sq;
+	struct square_page	*p;
+	char			 url[64], err[256], *a;
+	size_t			 i, len;
+	pid_t			 pid;
+	int			 port, status, rc;
+
+	for (i = 0; i < 2; i++) {
+		a = chunked_answer(sizes[i], &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		port = serve_once(a, len, &pid);
+		free(a);
+		CU_ASSERT_FATAL(port > 0);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+		memset(&o, 0, sizeof(o));
+		o.base_url = url;
+		o.token = "T";
+		o.max_body = 1000;
+		o.timeout_ms = 5000;
+		sq = square_new(&o);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(sq);
+		rc = square_list_bookings(sq, 1000, 2000, NULL, NULL, 100,
+		    &p, err, sizeof(err));
+		if (i == 0) {			/* 5000 bytes: refused */
+			CU_ASSERT_EQUAL(rc, -1);
+			CU_ASSERT_STRING_EQUAL(err,
+			    "ListBookings: response over 1000 bytes");
+		} else {			/* exactly 1000: fine */
+			CU_ASSERT_EQUAL(rc, 0);
+			square_page_free(p);
+		}
+		CU_ASSERT_EQUAL(square_stats(sq)->calls, 1);
+		square_free(sq);
+		waitpid(pid, &status, 0);
+	}
+}
+
 static CU_TestInfo tests_page[] = {
 	{ "spec example: null cursor ends paging",
 	    test_square_page_spec_example_null_cursor_ends },
@@ -762,6 +891,8 @@ static CU_TestInfo tests_client[] = {
 	    test_square_new_refuses_bad_options },
 	{ "list arguments checked before calling",
 	    test_square_list_bookings_checks_arguments_before_calling },
+	{ "reading stops past max_body (chunked answer)",
+	    test_square_list_bookings_stops_reading_past_max_body },
 	CU_TEST_INFO_NULL,
 };
 
@@ -780,7 +911,8 @@ main(void)
 	unsigned	 failures;
 
 	log_init("test_square");
-	if (CU_initialize_registry() != CUE_SUCCESS)
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	if (CU_register_suites(suites) != CUE_SUCCESS) {
 		fprintf(stderr, "%s\n", CU_get_error_msg());
@@ -792,5 +924,6 @@ main(void)
 	failures = CU_get_number_of_failures() +
 	    CU_get_number_of_tests_failed();
 	CU_cleanup_registry();
+	curl_global_cleanup();
 	return failures == 0 ? 0 : 1;
 }

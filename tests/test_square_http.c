@@ -171,9 +171,15 @@ load(const char *name)
 	FILE		*f;
 	long		 sz;
 
-	snprintf(path, sizeof(path), "%s/%s",
-	    dir != NULL ? dir : "tests/data/square", name);
-	if ((f = fopen(path, "rb")) == NULL)
+	/* $TEST_DATA_DIR may name tests/data or tests/data/square. */
+	if (dir == NULL)
+		dir = "tests/data";
+	snprintf(path, sizeof(path), "%s/square/%s", dir, name);
+	if ((f = fopen(path, "rb")) == NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		f = fopen(path, "rb");
+	}
+	if (f == NULL)
 		return NULL;
 	if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) >= 0 &&
 	    fseek(f, 0, SEEK_SET) == 0 &&
