@@ -33,8 +33,9 @@ LIBS		 = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 TEST_LIBS	 = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null)
 
 LIB_SRCS	 = lib/log.c lib/config.c lib/tz.c lib/db.c lib/http.c \
-		   lib/jobs.c lib/runs.c lib/app.c lib/api.c
-PROGS		 = calendar job
+		   lib/jobs.c lib/runs.c lib/app.c lib/api.c lib/square.c \
+		   lib/reconcile.c lib/webhook.c
+PROGS		 = calendar job reconcile webhook
 UNIT_TESTS	 = test_tz
 SERVICE_TESTS	 =
 

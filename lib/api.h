@@ -16,6 +16,8 @@ void	 api_calendar(struct app *, struct http_req *, struct http_resp *);
 void	 api_job(struct app *, struct http_req *, struct http_resp *);
 void	 api_health(struct app *, struct http_req *, struct http_resp *);
 void	 api_runs(struct app *, struct http_req *, struct http_resp *);
+void	 api_cron(struct app *, struct http_req *, struct http_resp *);
+void	 api_webhook(struct app *, struct http_req *, struct http_resp *);
 
 /*
  * The calendar's days from start/end parameters (either may be NULL):
@@ -28,5 +30,14 @@ int	 api_calendar_range(const char *start, const char *end, time_t now,
 
 /* Parse an If-Match value ("3", W/"3" or 3).  0 and *out, or -1. */
 int	 api_parse_if_match(const char *, int64_t *out);
+
+/*
+ * The reconcile window from the from/to parameters (both or neither;
+ * local days, inclusive, at most 366), else the configured look-back and
+ * look-ahead around now.  0, or -1 with err set.  Exposed for tests.
+ */
+int	 api_reconcile_window(const struct config *, const char *from,
+	    const char *to, time_t now, time_t *start, time_t *end, char *err,
+	    size_t errsz);
 
 #endif

@@ -470,3 +470,24 @@ db_cell_int(const struct db_res *res, size_t row, size_t col)
 	v = strtoll(s, &end, 10);
 	return *end == '\0' ? (int64_t)v : 0;
 }
+
+char *
+db_sql_repeat(const char *head, const char *one, size_t n, const char *tail)
+{
+	size_t	 len = strlen(head) + n * (strlen(one) + 2) + strlen(tail) + 1;
+	char	*s, *p;
+	size_t	 i;
+
+	if ((s = p = malloc(len)) == NULL) {
+		log_warn("%s: malloc", __func__);
+		return NULL;
+	}
+	p = stpcpy(p, head);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			p = stpcpy(p, ", ");
+		p = stpcpy(p, one);
+	}
+	stpcpy(p, tail);
+	return s;
+}

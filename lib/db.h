@@ -67,6 +67,14 @@ void		 db_rollback(struct db *);
 /* How many statements this handle has run (for round-trip counts). */
 unsigned long	 db_round_trips(const struct db *);
 
+/*
+ * Statement text "<head><one>, <one>, …<tail>" with n copies of one (a
+ * row of placeholders): placeholders only, never data.  Owned by the
+ * caller; NULL if out of memory.
+ */
+char		*db_sql_repeat(const char *head, const char *one, size_t n,
+		    const char *tail);
+
 void		 db_res_free(struct db_res *);	/* NULL is fine */
 const char	*db_cell(const struct db_res *, size_t row, size_t col);
 /* The cell as a number (0 if NULL or not a number). */

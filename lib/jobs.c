@@ -1033,29 +1033,6 @@ copy_cell(char *dst, size_t dstsz, const char *s)
 	snprintf(dst, dstsz, "%s", s == NULL ? "" : s);
 }
 
-/*
- * Build "<head> <one>, <one>, …" with n copies of one: statement text with
- * placeholders only, never data.  NULL on allocation failure.
- */
-static char *
-sql_repeat(const char *head, const char *one, size_t n, const char *tail)
-{
-	size_t	 len = strlen(head) + n * (strlen(one) + 2) + strlen(tail) + 1;
-	char	*s, *p;
-	size_t	 i;
-
-	if ((s = p = malloc(len)) == NULL)
-		return NULL;
-	p = stpcpy(p, head);
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			p = stpcpy(p, ", ");
-		p = stpcpy(p, one);
-	}
-	stpcpy(p, tail);
-	return s;
-}
-
 int
 jobs_stored_load(struct db *db, const char *const *ids, size_t n,
     struct job_stored **out, size_t *nout)
@@ -1072,7 +1049,7 @@ jobs_stored_load(struct db *db, const char *const *ids, size_t n,
 	*nout = 0;
 	if (n == 0)
 		return 0;
-	sql = sql_repeat("SELECT id, version, booking_id, booking_version, "
+	sql = db_sql_repeat("SELECT id, version, booking_id, booking_version, "
 	    "booking_status, appointment_time, duration_minutes, "
 	    "service_type, service_variation_id, location_id, "
 	    "team_member_id, customer_id, customer_note, customer_cached, "
@@ -1237,7 +1214,7 @@ jobs_square_write(struct db *db, const struct job_square *rows, size_t n,
     const char *created_by, struct json_object *templates)
 {
 	struct db_arg	*args = NULL;
-	char		*sql = NULL, *tail = NULL, *p;
+	char		*sql = NULL, *tail = NULL, *cond = NULL, *p;
 	char		(*ids)[23] = NULL, (*times)[24] = NULL,
 			(*cached)[24] = NULL;
 	char		**checklists = NULL, hist[160], now[32];
@@ -1247,22 +1224,34 @@ jobs_square_write(struct db *db, const struct job_square *rows, size_t n,
 
 	if (n == 0)
 		return 0;
-	/* The ON DUPLICATE KEY UPDATE clause: Square columns only. */
-	len = 64;
+	/*
+	 * The ON DUPLICATE KEY UPDATE clause, Square columns only.  The job's
+	 * version moves when a Square field changes, not when only the
+	 * customer cache's time does; version and updated_at come first,
+	 * while the columns still hold the stored values.
+	 */
+	len = 512;
 	for (i = 0; square_columns[i] != NULL; i++)
-		len += 3 * strlen(square_columns[i]) + sizeof(SQ_GUARD) + 24;
-	len += 3 * sizeof(SQ_GUARD) + 256;
-	if ((tail = p = malloc(len)) == NULL)
+		len += 7 * strlen(square_columns[i]) + sizeof(SQ_GUARD) + 64;
+	if ((cond = p = malloc(len)) == NULL ||
+	    (tail = malloc(2 * len)) == NULL)
 		goto out;
-	p = stpcpy(p, " ON DUPLICATE KEY UPDATE ");
+	p = stpcpy(p, SQ_GUARD " AND NOT (booking_version <=> "
+	    "VALUES(booking_version)");
+	for (i = 0; square_columns[i] != NULL; i++)
+		if (strcmp(square_columns[i], "customer_cached_at") != 0)
+			p += sprintf(p, " AND %s <=> VALUES(%s)",
+			    square_columns[i], square_columns[i]);
+	stpcpy(p, ")");
+	p = tail + sprintf(tail, " ON DUPLICATE KEY UPDATE version = IF(%s, "
+	    "version + 1, version), updated_at = IF(%s, UTC_TIMESTAMP(3), "
+	    "updated_at), ", cond, cond);
 	for (i = 0; square_columns[i] != NULL; i++)
 		p += sprintf(p, "%s = IF(" SQ_GUARD ", VALUES(%s), %s), ",
 		    square_columns[i], square_columns[i], square_columns[i]);
-	stpcpy(p, "version = IF(" SQ_GUARD ", version + 1, version), "
-	    "updated_at = IF(" SQ_GUARD ", UTC_TIMESTAMP(3), updated_at), "
-	    "booking_version = GREATEST(booking_version, "
+	stpcpy(p, "booking_version = GREATEST(booking_version, "
 	    "VALUES(booking_version))");
-	if ((sql = sql_repeat(sql_square_head, sql_square_row, n,
+	if ((sql = db_sql_repeat(sql_square_head, sql_square_row, n,
 	    tail)) == NULL)
 		goto out;
 
@@ -1323,6 +1312,7 @@ out:
 	free(args);
 	free(sql);
 	free(tail);
+	free(cond);
 	return rc;
 }
 

@@ -229,9 +229,15 @@ start() {
 	start_nginx
 	start_schedule
 
-	# The first reconcile at once, so the calendar is not empty.
+	# The first reconcile at once, from this week's Monday (business
+	# time), so the calendar is not empty.
+	local dow monday ahead
+	dow=$(TZ=$TZ_NAME date +%u)
+	monday=$(TZ=$TZ_NAME date -d "-$((dow - 1)) days" +%F)
+	ahead=$(TZ=$TZ_NAME date -d "+30 days" +%F)
 	curl -fsS -X POST -H @"$STACK_DIR/cron-header" \
-	    "http://127.0.0.1:$PORT/api/cron/reconcile" >/dev/null 2>&1 ||
+	    "http://127.0.0.1:$PORT/api/cron/reconcile?from=$monday&to=$ahead" \
+	    >/dev/null 2>&1 ||
 	    say "(the first reconcile did not succeed; see /$LOG/reconcile.log)"
 
 	cat >"$STACK_DIR/stack.env" <<ENV

@@ -1,0 +1,26 @@
+/*
+ * reconcile: GET|POST /api/cron/reconcile (token-checked, for the
+ * scheduler) and GET /api/reconcile/runs (staff).
+ */
+#include "api.h"
+
+static const struct route routes[] = {
+	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_POST), "GET, HEAD, POST",
+	    "/api/cron/reconcile", 0, 0, api_cron },
+	{ HTTP_M(HTTP_GET), "GET, HEAD", "/api/reconcile/runs", 0, 0,
+	    api_runs },
+};
+
+int
+main(int argc, char *argv[])
+{
+	struct app	 app;
+	int		 rc;
+
+	if (app_init(&app, "reconcile") == -1)
+		return 1;
+	rc = app_serve(&app, routes, sizeof(routes) / sizeof(routes[0]),
+	    argc, argv);
+	app_free(&app);
+	return rc;
+}

@@ -1,0 +1,23 @@
+/*
+ * webhook: POST /api/webhooks/square, Square's signed booking events.
+ */
+#include "api.h"
+
+static const struct route routes[] = {
+	{ HTTP_M(HTTP_POST), "POST", "/api/webhooks/square", 0, R_BODY,
+	    api_webhook },
+};
+
+int
+main(int argc, char *argv[])
+{
+	struct app	 app;
+	int		 rc;
+
+	if (app_init(&app, "webhook") == -1)
+		return 1;
+	rc = app_serve(&app, routes, sizeof(routes) / sizeof(routes[0]),
+	    argc, argv);
+	app_free(&app);
+	return rc;
+}

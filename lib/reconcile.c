@@ -1,0 +1,693 @@
+/*
+ * Reconciliation.  A run pages through ListBookings slice by slice (31
+ * days at most each) and hands each page to reconcile_upsert, which the
+ * webhook calls too.  Per page: one query for the stored jobs, at most
+ * one catalog and one customer call, one statement for the writes (and
+ * one for newly learnt service names).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "config.h"
+#include "db.h"
+#include "jobs.h"
+#include "log.h"
+#include "reconcile.h"
+#include "runs.h"
+#include "square.h"
+#include "tz.h"
+
+enum reconcile_sql {
+	SQL_LEASE_TAKE, SQL_LEASE_RELEASE, SQL_NAMES, SQL__MAX
+};
+
+static const char *const sqls[SQL__MAX] = {
+	/* SQL_LEASE_TAKE: a plain row, so Galera replicates it */
+	"UPDATE leases SET holder = ?, "
+	"expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND "
+	"WHERE name = 'reconcile' AND "
+	"(holder IS NULL OR expires_at < UTC_TIMESTAMP(3))",
+	/* SQL_LEASE_RELEASE */
+	"UPDATE leases SET holder = NULL, expires_at = UTC_TIMESTAMP(3) "
+	"WHERE name = 'reconcile' AND holder = ?",
+	/* SQL_NAMES */
+	"SELECT variation_id, name FROM service_names",
+};
+
+static const char sql_names_head[] =
+	"INSERT INTO service_names (variation_id, name, fetched_at) VALUES ";
+static const char sql_names_row[] = "(?, ?, UTC_TIMESTAMP(3))";
+static const char sql_names_tail[] =
+	" ON DUPLICATE KEY UPDATE name = VALUES(name), "
+	"fetched_at = VALUES(fetched_at)";
+
+/* The Square field names a new job gets, for dry runs' changes. */
+static const char *const create_fields[] = {
+	"bookingVersion", "bookingStatus", "appointmentTime",
+	"durationMinutes", "serviceType", "serviceVariationId", "locationId",
+	"teamMemberId", "customerId", "customerNote", "customerCached", NULL
+};
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec	 t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+void
+reconcile_error(struct reconcile_ctx *ctx, const char *booking_id,
+    const char *stage, const char *message)
+{
+	struct json_object	*e = json_object_new_object();
+
+	if (booking_id != NULL && *booking_id != '\0')
+		json_object_object_add(e, "bookingId",
+		    json_object_new_string(booking_id));
+	json_object_object_add(e, "stage", json_object_new_string(stage));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	/* A broken Square could make thousands; keep the first 200. */
+	if (json_object_array_length(ctx->errors) < 200)
+		json_object_array_add(ctx->errors, e);
+	else
+		json_object_put(e);
+}
+
+int
+reconcile_ctx_init(struct reconcile_ctx *ctx, struct db *db,
+    const struct config *cfg, struct square *sq, const char *created_by,
+    int dry_run)
+{
+	struct db_res	*res = NULL;
+	size_t		 r;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->db = db;
+	ctx->cfg = cfg;
+	ctx->sq = sq;
+	ctx->created_by = created_by;
+	ctx->dry_run = dry_run;
+	ctx->now = time(NULL);
+	ctx->errors = json_object_new_array();
+	ctx->seen = json_object_new_object();
+	ctx->names = json_object_new_object();
+	if (dry_run)
+		ctx->changes = json_object_new_array();
+	if (jobs_templates_load(db, &ctx->templates) == -1 ||
+	    db_exec(db, sqls[SQL_NAMES], NULL, 0, &res, NULL) == -1) {
+		reconcile_ctx_free(ctx);
+		return -1;
+	}
+	for (r = 0; r < res->nrows; r++)
+		json_object_object_add(ctx->names, db_cell(res, r, 0),
+		    json_object_new_string(db_cell(res, r, 1)));
+	db_res_free(res);
+	return 0;
+}
+
+void
+reconcile_ctx_free(struct reconcile_ctx *ctx)
+{
+	json_object_put(ctx->templates);
+	json_object_put(ctx->names);
+	json_object_put(ctx->errors);
+	json_object_put(ctx->changes);
+	json_object_put(ctx->seen);
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+/* The stored job of booking id, or NULL. */
+static const struct job_stored *
+find_stored(const struct job_stored *js, size_t n, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(js[i].sq.booking_id, id) == 0)
+			return &js[i];
+	return NULL;
+}
+
+static int
+customer_stale(const struct reconcile_ctx *ctx, const struct square_booking *b,
+    const struct job_stored *s)
+{
+	if (b->customer_id[0] == '\0')
+		return 0;
+	return s == NULL || strcmp(s->sq.customer_id, b->customer_id) != 0 ||
+	    s->sq.customer_cached_at == 0 ||
+	    ctx->now - s->sq.customer_cached_at >=
+	    ctx->cfg->customer_ttl_hours * 3600;
+}
+
+/* Add id to list (of n, at most max) unless it is there already. */
+static void
+add_unique(const char **list, size_t *n, size_t max, const char *id)
+{
+	size_t	 i;
+
+	if (*id == '\0')
+		return;
+	for (i = 0; i < *n; i++)
+		if (strcmp(list[i], id) == 0)
+			return;
+	if (*n < max)
+		list[(*n)++] = id;
+}
+
+/*
+ * Ask Square for the names of the variations not in the cache (one call)
+ * and remember them; new ones are written to service_names.
+ */
+static void
+resolve_names(struct reconcile_ctx *ctx, const struct square_booking *b,
+    size_t n)
+{
+	const char		*want[SQUARE_CATALOG_PER_CALL];
+	struct square_name	*names = NULL;
+	struct db_arg		*args = NULL;
+	char			 err[256], *sql = NULL;
+	size_t			 nwant = 0, nnames = 0, i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < b[i].nsegments; j++)
+			if (!json_object_object_get_ex(ctx->names,
+			    b[i].variation_ids[j], NULL))
+				add_unique(want, &nwant, SQUARE_CATALOG_PER_CALL,
+				    b[i].variation_ids[j]);
+	if (nwant == 0 || ctx->sq == NULL)
+		return;
+	if (square_catalog_names(ctx->sq, want, nwant, &names, &nnames, err,
+	    sizeof(err)) == -1) {
+		reconcile_error(ctx, NULL, "catalog", err);
+		return;
+	}
+	for (i = 0; i < nwant; i++)	/* unknown ones: asked, no answer */
+		json_object_object_add(ctx->names, want[i], NULL);
+	for (i = 0; i < nnames; i++)
+		json_object_object_add(ctx->names, names[i].variation_id,
+		    json_object_new_string(names[i].name));
+	if (nnames > 0 && !ctx->dry_run &&
+	    (sql = db_sql_repeat(sql_names_head, sql_names_row, nnames,
+	    sql_names_tail)) != NULL &&
+	    (args = calloc(2 * nnames, sizeof(*args))) != NULL) {
+		for (i = 0; i < nnames; i++) {
+			args[2 * i] = DB_ARG_STR(names[i].variation_id);
+			args[2 * i + 1] = DB_ARG_STR(names[i].name);
+		}
+		/* Only a cache: a failure here costs a call next time. */
+		db_exec(ctx->db, sql, args, 2 * nnames, NULL, NULL);
+	}
+	free(args);
+	free(sql);
+	square_names_free(names, nnames);
+}
+
+/* The service's name: the segments' names joined with " + ". */
+static char *
+service_type(const struct reconcile_ctx *ctx, const struct square_booking *b)
+{
+	struct json_object	*v;
+	char			 buf[1024];
+	size_t			 i, len = 0;
+	int			 w;
+
+	buf[0] = '\0';
+	for (i = 0; i < b->nsegments; i++) {
+		if (b->variation_ids[i][0] == '\0')
+			continue;
+		if (!json_object_object_get_ex(ctx->names,
+		    b->variation_ids[i], &v) || v == NULL)
+			return NULL;		/* not known (yet) */
+		w = snprintf(buf + len, sizeof(buf) - len, "%s%s",
+		    len > 0 ? " + " : "", json_object_get_string(v));
+		if (w < 0 || (size_t)w >= sizeof(buf) - len)
+			break;
+		len += (size_t)w;
+	}
+	return len > 0 ? strdup(buf) : NULL;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s == NULL ? NULL : strdup(s);
+}
+
+/*
+ * What the job of booking b should hold.  s: its stored job or NULL; c:
+ * its customer as just fetched, or NULL when not fetched.
+ */
+static void
+desired(const struct reconcile_ctx *ctx, const struct square_booking *b,
+    const struct job_stored *s, const struct square_customer *c,
+    struct job_square *w)
+{
+	memset(w, 0, sizeof(*w));
+	snprintf(w->booking_id, sizeof(w->booking_id), "%s", b->id);
+	w->booking_version = b->version;
+	snprintf(w->booking_status, sizeof(w->booking_status), "%s",
+	    b->status);
+	w->appointment_time = b->start_at;
+	w->duration_minutes = b->duration_minutes;
+	if (b->nsegments > 0)
+		snprintf(w->service_variation_id,
+		    sizeof(w->service_variation_id), "%s", b->variation_ids[0]);
+	snprintf(w->location_id, sizeof(w->location_id), "%s",
+	    b->location_id);
+	snprintf(w->team_member_id, sizeof(w->team_member_id), "%s",
+	    b->team_member_id);
+	snprintf(w->customer_id, sizeof(w->customer_id), "%s",
+	    b->customer_id);
+	w->customer_note = dup_or_null(b->customer_note);
+	if ((w->service_type = service_type(ctx, b)) == NULL && s != NULL &&
+	    strcmp(s->sq.service_variation_id, w->service_variation_id) == 0)
+		w->service_type = dup_or_null(s->sq.service_type);
+
+	if (b->customer_id[0] == '\0')
+		return;			/* no customer: customerCached null */
+	if (c != NULL) {
+		w->customer_cached = c->found;
+		w->customer_cached_at = ctx->now;
+		if (c->found) {
+			w->customer_name = dup_or_null(c->name);
+			w->customer_phone = dup_or_null(c->phone);
+			w->customer_email = dup_or_null(c->email);
+		}
+	} else if (s != NULL &&
+	    strcmp(s->sq.customer_id, b->customer_id) == 0) {
+		w->customer_cached = s->sq.customer_cached;
+		w->customer_cached_at = s->sq.customer_cached_at;
+		w->customer_name = dup_or_null(s->sq.customer_name);
+		w->customer_phone = dup_or_null(s->sq.customer_phone);
+		w->customer_email = dup_or_null(s->sq.customer_email);
+	}
+}
+
+static void
+add_change(struct reconcile_ctx *ctx, const char *id, const char *action,
+    const char *const *fields, size_t nfields)
+{
+	struct json_object	*c, *f;
+	size_t			 i;
+
+	if (ctx->changes == NULL)
+		return;
+	c = json_object_new_object();
+	f = json_object_new_array();
+	for (i = 0; i < nfields; i++)
+		json_object_array_add(f, json_object_new_string(fields[i]));
+	json_object_object_add(c, "bookingId", json_object_new_string(id));
+	json_object_object_add(c, "action", json_object_new_string(action));
+	json_object_object_add(c, "fields", f);
+	json_object_array_add(ctx->changes, c);
+}
+
+/* Log up to ten booking ids of a page's action (ids only, no details). */
+static void
+log_ids(const char *what, const struct job_square *rows, const char *act,
+    size_t n)
+{
+	char	 buf[512];
+	size_t	 i, len = 0, shown = 0, total = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (act[i] != what[0])
+			continue;
+		total++;
+		if (shown < 10 && len + strlen(rows[i].booking_id) + 2 <
+		    sizeof(buf)) {
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			    "%s%s", shown > 0 ? "," : "", rows[i].booking_id);
+			shown++;
+		}
+	}
+	if (total > 0)
+		log_info("[RECONCILE] %s %zu: %s%s", what, total, buf,
+		    total > shown ? ",…" : "");
+}
+
+int
+reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
+    size_t n)
+{
+	const char		**ids = NULL, *cust[SQUARE_CUSTOMERS_PER_CALL];
+	const char		*diff[16];
+	struct job_stored	*stored = NULL;
+	struct square_customer	*custs = NULL;
+	struct job_square	*rows = NULL;
+	const struct job_stored	*s;
+	const struct square_customer *c;
+	struct run_counts	 page;
+	const struct square_booking **todo = NULL;
+	char			 err[256], *act = NULL;
+	size_t			 nstored = 0, ncust = 0, nrows = 0, ntodo = 0;
+	size_t			 i, j, k, ndiff;
+	int			 fetched = 0, rc = -1;
+
+	memset(&page, 0, sizeof(page));
+	if (n == 0)
+		return 0;
+	if ((ids = calloc(n, sizeof(*ids))) == NULL ||
+	    (todo = calloc(n, sizeof(*todo))) == NULL ||
+	    (rows = calloc(n, sizeof(*rows))) == NULL ||
+	    (act = calloc(n, 1)) == NULL)
+		goto out;
+	/* Each booking once per run, even where slices overlap. */
+	for (i = 0; i < n; i++) {
+		if (json_object_object_get_ex(ctx->seen, b[i].id, NULL))
+			continue;
+		json_object_object_add(ctx->seen, b[i].id, NULL);
+		todo[ntodo] = &b[i];
+		ids[ntodo++] = b[i].id;
+	}
+	ctx->counts.scanned += (long)ntodo;
+	if (ntodo == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (jobs_stored_load(ctx->db, ids, ntodo, &stored, &nstored) == -1) {
+		reconcile_error(ctx, NULL, "database", "could not load the "
+		    "stored jobs of a page");
+		goto out;
+	}
+	resolve_names(ctx, b, n);
+	for (i = 0; i < ntodo; i++)
+		if (customer_stale(ctx, todo[i], find_stored(stored, nstored,
+		    todo[i]->id)))
+			add_unique(cust, &ncust, SQUARE_CUSTOMERS_PER_CALL,
+			    todo[i]->customer_id);
+	if (ncust > 0 && ctx->sq != NULL) {
+		if (square_bulk_customers(ctx->sq, cust, ncust, &custs, err,
+		    sizeof(err)) == -1)
+			reconcile_error(ctx, NULL, "customers", err);
+		else
+			fetched = 1;
+	}
+
+	for (i = 0; i < ntodo; i++) {
+		s = find_stored(stored, nstored, todo[i]->id);
+		c = NULL;
+		for (k = 0; fetched && k < ncust && c == NULL; k++)
+			if (strcmp(cust[k], todo[i]->customer_id) == 0 &&
+			    customer_stale(ctx, todo[i], s))
+				c = &custs[k];
+		if (s != NULL && todo[i]->version < s->sq.booking_version) {
+			page.skipped++;		/* never back to an older one */
+			continue;
+		}
+		desired(ctx, todo[i], s, c, &rows[nrows]);
+		if (s == NULL) {
+			act[nrows] = 'c';
+			page.created++;
+			for (j = 0; create_fields[j] != NULL; j++)
+				continue;
+			add_change(ctx, todo[i]->id, "create", create_fields,
+			    j);
+			nrows++;
+			continue;
+		}
+		ndiff = jobs_square_diff(&rows[nrows], &s->sq, diff, 16);
+		if (ndiff > 0) {
+			act[nrows] = 'u';
+			page.updated++;
+			add_change(ctx, todo[i]->id, "update", diff, ndiff);
+			nrows++;
+		} else if (c != NULL) {
+			act[nrows] = 'r';	/* only customerCachedAt moves */
+			page.skipped++;
+			page.customers_refreshed++;
+			nrows++;
+		} else {
+			page.skipped++;
+			jobs_square_clear(&rows[nrows]);
+		}
+	}
+	if (nrows > 0 && !ctx->dry_run &&
+	    jobs_square_write(ctx->db, rows, nrows, ctx->created_by,
+	    ctx->templates) == -1) {
+		reconcile_error(ctx, NULL, "database", "could not write a page "
+		    "of jobs; nothing of it was written");
+		goto out;
+	}
+	if (!ctx->dry_run) {
+		log_ids("created", rows, act, nrows);
+		log_ids("updated", rows, act, nrows);
+	}
+	ctx->counts.created += page.created;
+	ctx->counts.updated += page.updated;
+	ctx->counts.skipped += page.skipped;
+	ctx->counts.customers_refreshed += page.customers_refreshed;
+	rc = 0;
+out:
+	if (rc == -1 && (ids == NULL || todo == NULL || rows == NULL ||
+	    act == NULL))
+		reconcile_error(ctx, NULL, "internal", "out of memory");
+	for (i = 0; rows != NULL && i < n; i++)
+		jobs_square_clear(&rows[i]);
+	free(rows);
+	free(act);
+	free(todo);
+	free(ids);
+	jobs_stored_free(stored, nstored);
+	square_customers_free(custs, fetched ? ncust : 0);
+	return rc;
+}
+
+/* ---- the run ------------------------------------------------------ */
+
+static int
+lease_take(struct db *db, const char *holder, long seconds)
+{
+	struct db_arg	 args[] = { DB_ARG_STR(holder), DB_ARG_INT(seconds) };
+	uint64_t	 affected = 0;
+
+	if (db_exec(db, sqls[SQL_LEASE_TAKE], args, 2, NULL, &affected) == -1)
+		return -1;
+	return affected == 1;
+}
+
+static void
+lease_release(struct db *db, const char *holder)
+{
+	struct db_arg	 args[] = { DB_ARG_STR(holder) };
+
+	db_exec(db, sqls[SQL_LEASE_RELEASE], args, 1, NULL, NULL);
+}
+
+/* Page through one slice [from, to). */
+static void
+run_slice(struct reconcile_ctx *ctx, struct reconcile_result *res,
+    time_t from, time_t to, time_t deadline)
+{
+	struct square_page	*pg = NULL;
+	char			 err[256], *cursors[RECONCILE_MAX_PAGES];
+	const char		*loc = ctx->cfg->square_location_id;
+	size_t			 npages = 0, i;
+	int			 loop = 0;
+
+	for (;;) {
+		if (npages == RECONCILE_MAX_PAGES) {
+			reconcile_error(ctx, NULL, "list", "more than 1000 "
+			    "pages in one slice; stopping");
+			break;
+		}
+		if (time(NULL) >= deadline) {
+			reconcile_error(ctx, NULL, "list", "the run's time is "
+			    "up; the rest of the window is left for the next "
+			    "run");
+			break;
+		}
+		if (square_list_bookings(ctx->sq, from, to, loc,
+		    npages == 0 ? NULL : cursors[npages - 1],
+		    RECONCILE_PAGE_LIMIT, &pg, err, sizeof(err)) == -1) {
+			reconcile_error(ctx, NULL, "list", err);
+			break;
+		}
+		res->pages++;
+		for (i = 0; i < pg->nerrors; i++)
+			reconcile_error(ctx, pg->errors[i].booking_id, "parse",
+			    pg->errors[i].message);
+		reconcile_upsert(ctx, pg->bookings, pg->nbookings);
+		if (pg->cursor == NULL || *pg->cursor == '\0')
+			break;
+		for (i = 0; i < npages && !loop; i++)
+			loop = strcmp(cursors[i], pg->cursor) == 0;
+		if (loop) {
+			reconcile_error(ctx, NULL, "list", "Square repeated a "
+			    "cursor; stopping this window");
+			break;
+		}
+		cursors[npages++] = pg->cursor;
+		pg->cursor = NULL;		/* now owned by cursors[] */
+		square_page_free(pg);
+		pg = NULL;
+	}
+	square_page_free(pg);
+	for (i = 0; i < npages; i++)
+		free(cursors[i]);
+}
+
+enum reconcile_status
+reconcile_run(struct db *db, const struct config *cfg, time_t from,
+    time_t to, int dry_run, const char *trigger, struct reconcile_result *res)
+{
+	struct reconcile_ctx	 ctx;
+	struct square_opts	 opts;
+	struct square		*sq = NULL;
+	struct timespec		 t0;
+	unsigned char		 raw[12];
+	char			 holder[32], a[32], b[32];
+	time_t			 slice, deadline;
+	size_t			 i;
+	int			 r;
+	enum reconcile_status	 status;
+
+	memset(res, 0, sizeof(*res));
+	res->from = from;
+	res->to = to;
+	res->dry_run = dry_run;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	deadline = time(NULL) + RECONCILE_MAX_SECONDS - 5;
+	if (cfg->square_token == NULL) {
+		snprintf(res->message, sizeof(res->message), "Square is not "
+		    "configured: set SQUARE_ACCESS_TOKEN");
+		return RECONCILE_NOT_CONFIGURED;
+	}
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return RECONCILE_DB_ERROR;
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(holder + 2 * i, 3, "%02x", raw[i]);
+	if ((r = lease_take(db, holder, cfg->reconcile_lease_seconds)) != 1) {
+		snprintf(res->message, sizeof(res->message), r == 0 ?
+		    "another reconcile run is in progress" :
+		    "the database cannot be reached");
+		return r == 0 ? RECONCILE_BUSY : RECONCILE_DB_ERROR;
+	}
+	if (runs_start(db, trigger, dry_run, from, to, &res->run_id) == -1 ||
+	    reconcile_ctx_init(&ctx, db, cfg, NULL, "reconciliation",
+	    dry_run) == -1) {
+		lease_release(db, holder);
+		snprintf(res->message, sizeof(res->message),
+		    "the database cannot be reached");
+		return RECONCILE_DB_ERROR;
+	}
+	memset(&opts, 0, sizeof(opts));
+	opts.base_url = cfg->square_base_url;
+	opts.token = cfg->square_token;
+	opts.version = cfg->square_version;
+	opts.connect_timeout_ms = cfg->square_connect_timeout_ms;
+	opts.timeout_ms = cfg->square_timeout_ms;
+	opts.max_retries = (int)cfg->square_max_retries;
+	opts.retry_after_cap_ms = cfg->square_retry_after_cap_ms;
+	if ((sq = square_new(&opts)) == NULL)
+		reconcile_error(&ctx, NULL, "list", "could not start the "
+		    "Square client");
+	else {
+		square_set_deadline(sq, deadline);
+		ctx.sq = sq;
+		tz_format_rfc3339(from, a, sizeof(a));
+		tz_format_rfc3339(to, b, sizeof(b));
+		log_info("[RECONCILE] run %lld (%s%s) from %s to %s",
+		    (long long)res->run_id, trigger, dry_run ? ", dry run" :
+		    "", a, b);
+		for (slice = from; slice < to;
+		    slice += RECONCILE_SLICE_DAYS * 86400L)
+			run_slice(&ctx, res, slice,
+			    to - slice > RECONCILE_SLICE_DAYS * 86400L ?
+			    slice + RECONCILE_SLICE_DAYS * 86400L : to,
+			    deadline);
+		res->square_wait_ms = square_stats(sq)->wait_ms;
+		res->list_calls = square_stats(sq)->list_calls;
+		ctx.counts.square_calls = square_stats(sq)->calls;
+	}
+	res->duration_ms = ms_since(&t0);
+	res->counts = ctx.counts;
+	status = res->pages > 0 ? RECONCILE_OK : RECONCILE_SQUARE_DOWN;
+	if (status != RECONCILE_OK)
+		snprintf(res->message, sizeof(res->message), "Square could "
+		    "not be read; see errors");
+	runs_finish(db, res->run_id, &res->counts, ctx.errors,
+	    res->duration_ms, status == RECONCILE_OK ?
+	    (json_object_array_length(ctx.errors) == 0 ? "ok" : "partial") :
+	    "failed");
+	lease_release(db, holder);
+	res->db_round_trips = db_round_trips(db);
+	log_info("[RECONCILE] run %lld done: scanned=%ld created=%ld "
+	    "updated=%ld skipped=%ld customersRefreshed=%ld errors=%zu "
+	    "pages=%u squareCalls=%ld durationMs=%ld",
+	    (long long)res->run_id, res->counts.scanned, res->counts.created,
+	    res->counts.updated, res->counts.skipped,
+	    res->counts.customers_refreshed,
+	    json_object_array_length(ctx.errors), res->pages,
+	    res->counts.square_calls, res->duration_ms);
+	res->errors = json_object_get(ctx.errors);
+	res->changes = json_object_get(ctx.changes);
+	reconcile_ctx_free(&ctx);
+	square_free(sq);
+	return status;
+}
+
+void
+reconcile_result_clear(struct reconcile_result *res)
+{
+	json_object_put(res->errors);
+	json_object_put(res->changes);
+	memset(res, 0, sizeof(*res));
+}
+
+struct json_object *
+reconcile_summary(const struct reconcile_result *res)
+{
+	struct json_object	*o = json_object_new_object(), *w, *e = NULL;
+	char			 a[32], b[32];
+
+	tz_format_rfc3339(res->from, a, sizeof(a));
+	tz_format_rfc3339(res->to, b, sizeof(b));
+	w = json_object_new_object();
+	json_object_object_add(w, "start", json_object_new_string(a));
+	json_object_object_add(w, "end", json_object_new_string(b));
+	json_object_object_add(o, "scanned",
+	    json_object_new_int64(res->counts.scanned));
+	json_object_object_add(o, "created",
+	    json_object_new_int64(res->counts.created));
+	json_object_object_add(o, "updated",
+	    json_object_new_int64(res->counts.updated));
+	json_object_object_add(o, "skipped",
+	    json_object_new_int64(res->counts.skipped));
+	json_object_object_add(o, "customersRefreshed",
+	    json_object_new_int64(res->counts.customers_refreshed));
+	if (res->errors != NULL)
+		json_object_deep_copy(res->errors, &e, NULL);
+	json_object_object_add(o, "errors", e != NULL ? e :
+	    json_object_new_array());
+	json_object_object_add(o, "dryRun",
+	    json_object_new_boolean(res->dry_run));
+	if (res->dry_run) {
+		e = NULL;
+		if (res->changes != NULL)
+			json_object_deep_copy(res->changes, &e, NULL);
+		json_object_object_add(o, "changes", e != NULL ? e :
+		    json_object_new_array());
+	}
+	json_object_object_add(o, "window", w);
+	json_object_object_add(o, "durationMs",
+	    json_object_new_int64(res->duration_ms));
+	json_object_object_add(o, "pages", json_object_new_int64(res->pages));
+	json_object_object_add(o, "squareCalls",
+	    json_object_new_int64(res->counts.square_calls));
+	if (res->run_id > 0) {
+		snprintf(a, sizeof(a), "%lld", (long long)res->run_id);
+		json_object_object_add(o, "runId", json_object_new_string(a));
+	} else
+		json_object_object_add(o, "runId", NULL);
+	return o;
+}

@@ -1,0 +1,107 @@
+/*
+ * Reconciliation: make the jobs table agree with Square's bookings in a
+ * window, writing Square-owned fields only, never going back to an older
+ * booking version, never overlapping another run (a lease row with an
+ * expiry).  The per-booking upsert (reconcile_upsert) is also the
+ * webhook's, so both paths write alike.  Everything here may block on
+ * the database and on Square, bounded by the run's deadline.
+ */
+#ifndef RECONCILE_H
+#define RECONCILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "runs.h"
+
+struct config;
+struct db;
+struct square;
+struct square_booking;
+
+#define RECONCILE_MAX_SECONDS	 120	/* a run ends by then, whatever */
+#define RECONCILE_MAX_WINDOW_DAYS 366
+#define RECONCILE_SLICE_DAYS	 31	/* ListBookings' longest span */
+#define RECONCILE_PAGE_LIMIT	 100
+#define RECONCILE_MAX_PAGES	 1000	/* per slice: more is a cursor loop */
+
+/* What one run or one webhook is doing: caches, counts, errors. */
+struct reconcile_ctx {
+	struct db	*db;		/* borrowed */
+	const struct config *cfg;	/* borrowed */
+	struct square	*sq;		/* borrowed; NULL: no Square calls */
+	const char	*created_by;	/* "reconciliation" or "webhook" */
+	int		 dry_run;
+	time_t		 now;
+	struct json_object *templates;	/* owned: checklist templates */
+	struct json_object *names;	/* owned: variation id → name */
+	struct run_counts counts;
+	struct json_object *errors;	/* owned: [{bookingId?,stage,message}] */
+	struct json_object *changes;	/* owned: dry runs' would-be writes */
+	struct json_object *seen;	/* owned: booking ids already done */
+};
+
+/*
+ * Set up ctx: load the checklist templates and the service-name cache
+ * (two queries).  Returns 0, or -1 (ctx is then freed already).
+ */
+int	 reconcile_ctx_init(struct reconcile_ctx *, struct db *,
+	    const struct config *, struct square *, const char *created_by,
+	    int dry_run);
+void	 reconcile_ctx_free(struct reconcile_ctx *);
+
+/* Add an error to ctx->errors (booking_id may be NULL). */
+void	 reconcile_error(struct reconcile_ctx *, const char *booking_id,
+	    const char *stage, const char *message);
+
+/*
+ * The upsert of n bookings (one page, or one webhook's): load their jobs
+ * in one query, resolve service names (one catalog call at most) and
+ * stale customers (one customer call at most), then create, update or
+ * skip each, and write the page in one statement.  Counts and errors go
+ * into ctx.  Returns 0, or -1 if the page could not be written (the
+ * error is recorded; nothing of the page is written).
+ */
+int	 reconcile_upsert(struct reconcile_ctx *,
+	    const struct square_booking *, size_t n);
+
+enum reconcile_status {
+	RECONCILE_OK,		/* at least one page read */
+	RECONCILE_BUSY,		/* another run holds the lease */
+	RECONCILE_SQUARE_DOWN,	/* nothing could be read from Square */
+	RECONCILE_DB_ERROR,	/* the database failed us */
+	RECONCILE_NOT_CONFIGURED /* no Square token */
+};
+
+struct reconcile_result {
+	int64_t		 run_id;
+	time_t		 from, to;
+	int		 dry_run;
+	struct run_counts counts;
+	struct json_object *errors;	/* owned */
+	struct json_object *changes;	/* owned; NULL unless dry run */
+	long		 duration_ms;
+	long		 square_wait_ms;
+	unsigned	 pages;
+	unsigned	 list_calls;
+	unsigned long	 db_round_trips;
+	char		 message[256];	/* why, when not RECONCILE_OK */
+};
+
+/*
+ * One run over [from, to): lease, record, page through Square, upsert
+ * each page, record the end, release.  trigger: "cron", "manual"...
+ * Fills *res (free with reconcile_result_clear) and returns its status.
+ */
+enum reconcile_status reconcile_run(struct db *, const struct config *,
+	    time_t from, time_t to, int dry_run, const char *trigger,
+	    struct reconcile_result *res);
+void	 reconcile_result_clear(struct reconcile_result *);
+
+/* The run's summary object, as the cron endpoint answers it (owned). */
+struct json_object *reconcile_summary(const struct reconcile_result *);
+
+#endif
