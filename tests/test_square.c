@@ -798,7 +798,7 @@ test_square_list_bookings_stops_reading_past_max_body(void)
 	struct square		*sq;
 	struct square_page	*p;
 	char			 url[64], err[256], *a;
-	size_t			 i, len;
+	size_t			 i, len = 0;
 	pid_t			 pid;
 	int			 port, status, rc;
 
