@@ -36,8 +36,8 @@ LIB_SRCS	 = lib/log.c lib/config.c lib/tz.c lib/db.c lib/http.c \
 		   lib/jobs.c lib/runs.c lib/app.c lib/api.c lib/square.c \
 		   lib/reconcile.c lib/webhook.c
 PROGS		 = calendar job reconcile webhook
-UNIT_TESTS	 = test_tz
-SERVICE_TESTS	 =
+UNIT_TESTS	 = test_tz test_square
+SERVICE_TESTS	 = test_square_http
 
 LIB		 = $(BUILD)/lib/libsafari.so
 LIB_OBJS	 = $(LIB_SRCS:%.c=$(BUILD)/%.o)

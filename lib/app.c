@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <curl/curl.h>
 #include <fcgiapp.h>
 
 #include "app.h"
@@ -24,6 +25,7 @@ app_init(struct app *app, const char *progname)
 	memset(app, 0, sizeof(*app));
 	app->progname = progname;
 	log_init(progname);
+	curl_global_init(CURL_GLOBAL_DEFAULT);	/* once, before any thread */
 	app->config_ok = config_load(&app->cfg, NULL, err, sizeof(err)) == 0;
 	if (!app->config_ok)
 		for (line = strtok_r(err, "\n", &save); line != NULL;
@@ -41,6 +43,7 @@ app_free(struct app *app)
 
 	db_free(app->db);
 	config_free(&app->cfg);
+	curl_global_cleanup();
 	for (i = 0; i < CAL_CACHE; i++)
 		free(app->cal[i].body);
 	memset(app, 0, sizeof(*app));

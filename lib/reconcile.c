@@ -586,7 +586,9 @@ reconcile_run(struct db *db, const struct config *cfg, time_t from,
 	opts.version = cfg->square_version;
 	opts.connect_timeout_ms = cfg->square_connect_timeout_ms;
 	opts.timeout_ms = cfg->square_timeout_ms;
-	opts.max_retries = (int)cfg->square_max_retries;
+	/* For the client 0 means its default; -1 means none. */
+	opts.max_retries = cfg->square_max_retries == 0 ? -1 :
+	    (int)cfg->square_max_retries;
 	opts.retry_after_cap_ms = cfg->square_retry_after_cap_ms;
 	if ((sq = square_new(&opts)) == NULL)
 		reconcile_error(&ctx, NULL, "list", "could not start the "

@@ -96,7 +96,7 @@ quick_square(const struct config *cfg)
 	opts.version = cfg->square_version;
 	opts.connect_timeout_ms = 2000;
 	opts.timeout_ms = WEBHOOK_SQUARE_TIMEOUT_MS;
-	opts.max_retries = 0;
+	opts.max_retries = -1;		/* no retries: answer in time */
 	if ((sq = square_new(&opts)) != NULL)
 		square_set_deadline(sq, time(NULL) + 6);
 	return sq;

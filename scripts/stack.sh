@@ -21,6 +21,7 @@ STACK_DIR=$(cd "$STACK_DIR" && pwd)
 PORT=${PORT:-8080}
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+ENV_FILE=${SAFARI_ENV_FILE:-$ROOT/.env}
 RUN=$STACK_DIR/run
 LOG=$STACK_DIR/log
 SOCK=$RUN/mysqld.sock
@@ -29,16 +30,17 @@ PROGRAMS=${STACK_PROGRAMS:-"calendar:2 job:2 reconcile:1 webhook:2"}
 say() { [ -n "${QUIET:-}" ] || echo "$@"; }
 die() { echo "stack: $*" >&2; exit 1; }
 
-# The value of a setting: the environment, else .env (last line wins).
+# The value of a setting: the environment, else .env (last line wins;
+# SAFARI_ENV_FILE names another file, as it does for the programs).
 setting() {
 	local name=$1 v
 	if [ -n "${!name+x}" ]; then
 		printf '%s' "${!name}"
 		return
 	fi
-	[ -f "$ROOT/.env" ] || return 0
+	[ -f "$ENV_FILE" ] || return 0
 	v=$(sed -n "s/^[[:space:]]*\(export[[:space:]]\+\)\?$name[[:space:]]*=[[:space:]]*//p" \
-	    "$ROOT/.env" | tail -n 1)
+	    "$ENV_FILE" | tail -n 1)
 	v=${v%\"}; v=${v#\"}; v=${v%\'}; v=${v#\'}
 	printf '%s' "$v"
 }

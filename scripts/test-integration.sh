@@ -1,0 +1,66 @@
+#!/bin/bash
+# The integration and browser tests: a private stack (MariaDB, the
+# FastCGI programs, nginx, the fake Square) in a temporary directory on a
+# free port, so it runs beside a `make run`; then the tests; then stop.
+# Settings come from tests/test.env only: nothing of the host's .env or
+# environment can point the tests at a real Square.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+BUILD=${BUILD:-build}
+
+for v in CRON_SECRET SQUARE_ACCESS_TOKEN SQUARE_ENVIRONMENT SQUARE_BASE_URL \
+    SQUARE_VERSION SQUARE_LOCATION_ID SQUARE_WEBHOOK_SIGNATURE_KEY \
+    SQUARE_WEBHOOK_URL MYSQL_HOST MYSQL_PORT MYSQL_SOCKET MYSQL_USER \
+    MYSQL_PASSWORD MYSQL_DATABASE POLLING_INTERVAL_MS BUSINESS_TIMEZONE \
+    RECONCILE_LOOKBACK_DAYS RECONCILE_LOOKAHEAD_DAYS STAFF_USER \
+    STAFF_PASSWORD CUSTOMER_CACHE_TTL_HOURS; do
+	unset "$v"
+done
+export SAFARI_ENV_FILE=$ROOT/tests/test.env
+
+STACK_DIR=$(mktemp -d /tmp/sdo-test.XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export STACK_DIR PORT BUILD
+cleanup() {
+	scripts/stack.sh stop >/dev/null 2>&1
+	if [ -n "${KEEP_STACK:-}" ]; then
+		echo "stack kept in $STACK_DIR"
+	else
+		rm -rf "$STACK_DIR"
+	fi
+}
+trap cleanup EXIT
+
+# The browser tests' one npm package, from the lock file.
+if [ ! -d tests/node_modules/playwright-core ]; then
+	(cd tests && npm ci --no-audit --no-fund --silent) || exit 1
+fi
+
+NO_SCHEDULE=1 QUIET=1 scripts/stack.sh start || {
+	echo "the test stack did not start; its logs:"
+	tail -n 20 "$STACK_DIR"/log/*.log
+	exit 1
+}
+set -a
+# shellcheck disable=SC1091
+. "$STACK_DIR/stack.env"
+set +a
+export BUILD_DIR=$ROOT/$BUILD
+
+failed=0
+echo "== the Square client against the fake Square"
+"$BUILD/tests/test_square_http" || failed=1
+echo "== the fake Square's own tests"
+node --test --test-concurrency=1 tests/fake-square/ || failed=1
+echo "== browser tests (Chromium)"
+node --test --test-concurrency=1 tests/browser/ || failed=1
+echo "== integration tests through nginx"
+node --test --test-concurrency=1 tests/integration/ || failed=1
+
+if [ $failed -ne 0 ]; then
+	echo "integration: FAILED (logs in $STACK_DIR/log)"
+	KEEP_STACK=1
+fi
+exit $failed
