@@ -58,8 +58,20 @@ const poll = usePolling({
     }
     data = d;
     render();
+    scrollToTodayOnce();
   },
 });
+
+/* On a phone the week is a long list: open it at today (once per page load). */
+let scrolledToToday = false;
+function scrollToTodayOnce() {
+  if (scrolledToToday) return;
+  scrolledToToday = true;
+  const today = els.week.querySelector('.day.is-today');
+  if (today && today.previousElementSibling && window.matchMedia('(max-width: 767.98px)').matches) {
+    today.scrollIntoView({ block: 'start' });
+  }
+}
 
 /* ---- navigation ---- */
 function goToWeek(monday) {
