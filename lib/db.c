@@ -280,7 +280,7 @@ fail:
 
 /*
  * Run sql once on the current connection.  Returns 0, -1 for an error of
- * the statement, -2 when the connection is gone.
+ * the statement, -2 when the connection is gone, -3 for a deadlock.
  */
 static int
 exec_once(struct db *db, const char *sql, const struct db_arg *args,
@@ -351,6 +351,8 @@ stmt_error:
 	err = mysql_stmt_errno(stmt);
 	if (is_conn_error(err))
 		rc = -2;
+	else if (err == ER_LOCK_DEADLOCK)
+		rc = -3;
 	else
 		log_warnx("%s: %s", __func__, mysql_stmt_error(stmt));
 out:
@@ -373,11 +375,17 @@ db_exec(struct db *db, const char *sql, const struct db_arg *args,
 		*res = NULL;
 	if (nargs > DB_ARGS_MAX)
 		return -1;
-	for (tries = 0; tries < 2; tries++) {
+	for (tries = 0; tries < 3; tries++) {
 		if (db_connect(db) == -1)
 			return -1;
 		if ((rc = exec_once(db, sql, args, nargs, res,
-		    affected)) != -2)
+		    affected)) == -3 && !db->in_tx) {
+			log_info("%s: deadlock; trying again", __func__);
+			continue;	/* InnoDB rolled the statement back */
+		}
+		if (rc == -3)
+			return -1;
+		if (rc != -2)
 			return rc;
 		/* The connection is gone: drop it; retry unless in a tx. */
 		log_warnx("%s: connection lost", __func__);

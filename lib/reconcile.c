@@ -552,6 +552,7 @@ reconcile_run(struct db *db, const struct config *cfg, time_t from,
 	enum reconcile_status	 status;
 
 	memset(res, 0, sizeof(*res));
+	res->db_round_trips = db_round_trips(db);	/* the start; see below */
 	res->from = from;
 	res->to = to;
 	res->dry_run = dry_run;
@@ -622,7 +623,7 @@ reconcile_run(struct db *db, const struct config *cfg, time_t from,
 	    (json_object_array_length(ctx.errors) == 0 ? "ok" : "partial") :
 	    "failed");
 	lease_release(db, holder);
-	res->db_round_trips = db_round_trips(db);
+	res->db_round_trips = db_round_trips(db) - res->db_round_trips;
 	log_info("[RECONCILE] run %lld done: scanned=%ld created=%ld "
 	    "updated=%ld skipped=%ld customersRefreshed=%ld errors=%zu "
 	    "pages=%u squareCalls=%ld durationMs=%ld",
@@ -686,6 +687,12 @@ reconcile_summary(const struct reconcile_result *res)
 	json_object_object_add(o, "pages", json_object_new_int64(res->pages));
 	json_object_object_add(o, "squareCalls",
 	    json_object_new_int64(res->counts.square_calls));
+	json_object_object_add(o, "listCalls",
+	    json_object_new_int64(res->list_calls));
+	json_object_object_add(o, "squareWaitMs",
+	    json_object_new_int64(res->square_wait_ms));
+	json_object_object_add(o, "dbRoundTrips",
+	    json_object_new_int64((int64_t)res->db_round_trips));
 	if (res->run_id > 0) {
 		snprintf(a, sizeof(a), "%lld", (long long)res->run_id);
 		json_object_object_add(o, "runId", json_object_new_string(a));

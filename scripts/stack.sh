@@ -25,7 +25,7 @@ ENV_FILE=${SAFARI_ENV_FILE:-$ROOT/.env}
 RUN=$STACK_DIR/run
 LOG=$STACK_DIR/log
 SOCK=$RUN/mysqld.sock
-PROGRAMS=${STACK_PROGRAMS:-"calendar:2 job:2 reconcile:1 webhook:2"}
+PROGRAMS=${STACK_PROGRAMS:-"calendar:2 job:2 reconcile:2 webhook:2"}
 
 say() { [ -n "${QUIET:-}" ] || echo "$@"; }
 die() { echo "stack: $*" >&2; exit 1; }
