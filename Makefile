@@ -36,7 +36,8 @@ LIB_SRCS	 = lib/log.c lib/config.c lib/tz.c lib/db.c lib/http.c \
 		   lib/jobs.c lib/runs.c lib/app.c lib/api.c lib/square.c \
 		   lib/reconcile.c lib/webhook.c
 PROGS		 = calendar job reconcile webhook
-UNIT_TESTS	 = test_tz test_square
+UNIT_TESTS	 = test_tz test_square test_config test_http test_jobs test_api \
+		   test_webhook
 SERVICE_TESTS	 = test_square_http
 
 LIB		 = $(BUILD)/lib/libsafari.so
