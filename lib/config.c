@@ -84,7 +84,7 @@ struct envfile {
 int
 config_parse_line(char *line, char **key, char **value)
 {
-	char	*k, *end, *v, *hash;
+	char	*k, *end, *v, *hash, *rest;
 	size_t	 len;
 
 	for (k = line; isspace((unsigned char)*k); k++)
@@ -109,9 +109,14 @@ config_parse_line(char *line, char **key, char **value)
 	while (len > 0 && isspace((unsigned char)v[len - 1]))
 		v[--len] = '\0';
 	if (len > 0 && (v[0] == '"' || v[0] == '\'')) {
-		if (len < 2 || v[len - 1] != v[0])
+		/* A quoted value, then only blanks or a comment. */
+		if ((hash = strchr(v + 1, v[0])) == NULL)
 			return -1;	/* unbalanced quote */
-		v[len - 1] = '\0';
+		for (rest = hash + 1; *rest == ' ' || *rest == '\t'; rest++)
+			continue;
+		if (*rest != '\0' && *rest != '#')
+			return -1;
+		*hash = '\0';
 		v++;
 	} else if ((hash = strstr(v, " #")) != NULL) {
 		*hash = '\0';	/* a trailing comment on an unquoted value */
@@ -133,8 +138,14 @@ envfile_read(const char *path, struct envfile *ef, char *err, size_t errsz)
 	size_t	 n = 0, used;
 	int	 rc = 0, lineno = 0, r;
 
-	if ((f = fopen(path, "r")) == NULL)
-		return errno == ENOENT ? 0 : -1;
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		used = strlen(err);
+		snprintf(err + used, errsz - used, "%s: cannot read: %s\n",
+		    path, strerror(errno));
+		return -1;
+	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {

@@ -742,9 +742,11 @@ merge_checklist(struct json_object *cur, struct json_object *v,
 			it = json_object_array_get_idx(items, i);
 			key = json_object_get_string(get(it, "key"));
 			for (j = 0, mine = NULL; j < m && mine == NULL; j++) {
+				const char *k;
+
 				mine = json_object_array_get_idx(list, j);
-				if (strcmp(json_object_get_string(get(mine,
-				    "key")), key) != 0)
+				k = json_object_get_string(get(mine, "key"));
+				if (k == NULL || strcmp(k, key) != 0)
 					mine = NULL;
 			}
 			if (mine == NULL) {
@@ -774,7 +776,8 @@ merge_payment(struct json_object *cur, struct json_object *v,
     const char *now)
 {
 	struct json_object	*p = get(cur, "payment"), *before = NULL;
-	const char		*was, *is;
+	const char		*is;
+	char			 was[32];
 	int			 changed;
 
 	if (v == NULL) {
@@ -795,8 +798,9 @@ merge_payment(struct json_object *cur, struct json_object *v,
 		json_object_object_add(cur, "payment", p);
 	} else
 		json_object_deep_copy(p, &before, NULL);
-	was = json_object_get_string(get(p, "status"));
-	was = was == NULL ? "unpaid" : was;
+	/* Copy the old status: set_copy below frees the member. */
+	snprintf(was, sizeof(was), "%s", get(p, "status") != NULL ?
+	    json_object_get_string(get(p, "status")) : "unpaid");
 	json_object_object_foreach(v, key, val) {
 		set_copy(p, key, val);
 	}

@@ -152,11 +152,11 @@ test_config_parse_line_drops_trailing_comments(void)
 }
 
 /*
- * BUG (lib/config.c, config_parse_line): a quoted value followed by a
+ * Once a bug (lib/config.c, config_parse_line): a quoted value followed by a
  * trailing comment, KEY="two words" # note, is valid in a shell and in
  * dotenv files, but is refused as malformed (-1: "unbalanced quote",
  * because the last character is not the quote).  Expected 1 with the
- * value "two words".  Not registered until lib/ is fixed.
+ * value "two words".  Fixed; kept as a regression test.
  */
 static void
 test_config_parse_line_quoted_value_with_comment(void)
@@ -483,12 +483,12 @@ test_config_free_is_safe_twice_and_on_null(void)
 }
 
 /*
- * BUG (lib/config.c, envfile_read/config_load): an .env file that exists
+ * Once a bug (lib/config.c, envfile_read/config_load): an .env file that exists
  * but cannot be opened (EACCES when the program runs as another user;
  * ENOTDIR here) makes config_load return -1 with err left empty, so the
  * program answers 503 "its log names the setting" and its log names
- * nothing.  Expected: -1 and one line naming the file.  Not registered
- * until lib/ is fixed.
+ * nothing.  Expected: -1 and one line naming the file.  Fixed; a regression
+ * test now.
  */
 static void
 test_config_load_names_an_unreadable_env_file(void)
@@ -533,13 +533,10 @@ static CU_TestInfo tests[] = {
 	{ "load: empty CRON_SECRET is unset",
 	    test_config_load_empty_cron_secret_is_unset },
 	{ "free: twice and NULL", test_config_free_is_safe_twice_and_on_null },
-	/*
-	 * Known bugs in lib/config.c, kept out until fixed (see above):
-	 * { "parse_line: quoted value then comment",
-	 *     test_config_parse_line_quoted_value_with_comment },
-	 * { "load: an unreadable .env is named",
-	 *     test_config_load_names_an_unreadable_env_file },
-	 */
+	{ "parse_line: quoted value then comment",
+	    test_config_parse_line_quoted_value_with_comment },
+	{ "load: an unreadable .env is named",
+	    test_config_load_names_an_unreadable_env_file },
 	CU_TEST_INFO_NULL,
 };
 

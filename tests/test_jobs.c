@@ -624,12 +624,12 @@ paid_job_new(void)
 }
 
 /*
- * BUG (lib/jobs.c, merge_checklist): a stored checklist item whose "key"
+ * Once a bug (lib/jobs.c, merge_checklist): a stored checklist item whose "key"
  * is not a string (a checklist_templates row without "key" gives such
  * items: checklist_for copies a missing key as null) makes any checklist
  * PATCH of that job call strcmp(NULL, key) and crash the worker
- * (SIGSEGV).  Expected: -1 with "no item" in err.  Not registered until
- * lib/ is fixed (it would kill the test program).
+ * (SIGSEGV).  Expected: -1 with "no item" in err.  Fixed; a regression
+ * test now.
  */
 static void
 test_jobs_merge_checklist_item_without_key_is_no_match(void)
@@ -693,14 +693,13 @@ test_jobs_merge_payment_defaults_on_first_write(void)
 }
 
 /*
- * BUG (lib/jobs.c, merge_payment): `was` is taken with
+ * Once a bug (lib/jobs.c, merge_payment): `was` is taken with
  * json_object_get_string(get(p, "status")), a pointer into the "status"
  * member, and set_copy(p, "status", …) then frees that member, so
  * strcmp(was, "paid") reads freed memory (valgrind: invalid read in
  * merge_payment).  Seen: paid → paid with another method re-stamps
  * paidAt with the new time (expected: the first time stays), and every
- * → paid merge reads freed memory.  Not registered until lib/ is fixed
- * (it would fail, and fail `make valgrind`).
+ * → paid merge reads freed memory.  Fixed; a regression test now.
  */
 static void
 test_jobs_merge_payment_paid_sets_paid_at_once(void)
@@ -1072,13 +1071,10 @@ static CU_TestInfo tests[] = {
 	{ "db_time_rfc3339", test_jobs_db_time_rfc3339 },
 	{ "new_id: 22 URL-safe random characters",
 	    test_jobs_new_id_is_a_valid_random_id },
-	/*
-	 * Known bugs in lib/jobs.c, kept out until fixed (see above):
-	 * { "merge: payment to paid sets paidAt once",
-	 *     test_jobs_merge_payment_paid_sets_paid_at_once },
-	 * { "merge: a stored item without a key matches nothing",
-	 *     test_jobs_merge_checklist_item_without_key_is_no_match },
-	 */
+	{ "merge: payment to paid sets paidAt once",
+	    test_jobs_merge_payment_paid_sets_paid_at_once },
+	{ "merge: a stored item without a key matches nothing",
+	    test_jobs_merge_checklist_item_without_key_is_no_match },
 	CU_TEST_INFO_NULL,
 };
 
