@@ -1,11 +1,14 @@
 /*
  * Staff API handlers: calendar, job, runs; and the health check.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "api.h"
 #include "db.h"
@@ -53,34 +56,95 @@ api_calendar_range(const char *start, const char *end, time_t now,
 	return 0;
 }
 
-/* The cached body of this ETag, or NULL. */
-static const char *
-cal_cached(struct app *app, const char *etag, size_t *len)
+/* The cache entry of this ETag, or NULL. */
+static struct cal_entry *
+cal_cached(struct app *app, const char *etag)
 {
 	size_t	 i;
 
 	for (i = 0; i < CAL_CACHE; i++)
 		if (app->cal[i].body != NULL &&
-		    strcmp(app->cal[i].etag, etag) == 0) {
-			*len = app->cal[i].len;
-			return app->cal[i].body;
-		}
+		    strcmp(app->cal[i].etag, etag) == 0)
+			return &app->cal[i];
 	return NULL;
 }
 
-static void
+static struct cal_entry *
 cal_store(struct app *app, const char *etag, const char *body, size_t len)
 {
-	size_t	 i = app->cal_next++ % CAL_CACHE;
-	char	*copy;
+	struct cal_entry	*e = &app->cal[app->cal_next++ % CAL_CACHE];
+	char			*copy;
 
 	if ((copy = malloc(len + 1)) == NULL)
-		return;			/* the cache is only a cache */
+		return NULL;		/* the cache is only a cache */
 	memcpy(copy, body, len + 1);
-	free(app->cal[i].body);
-	app->cal[i].body = copy;
-	app->cal[i].len = len;
-	snprintf(app->cal[i].etag, sizeof(app->cal[i].etag), "%s", etag);
+	free(e->body);
+	e->body = copy;
+	e->len = len;
+	snprintf(e->etag, sizeof(e->etag), "%s", etag);
+	return e;
+}
+
+/* Remove calendar files untouched for an hour (a live one is rewritten). */
+static void
+cal_files_prune(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		 path[512];
+	time_t		 old = time(NULL) - 3600;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "cal-", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) == 0 && st.st_mtime < old)
+			unlink(path);
+	}
+	closedir(d);
+}
+
+/*
+ * With CALENDAR_CACHE_DIR set, an answer is also a file there, and nginx
+ * sends it (X-Accel-Redirect, sendfile) instead of ~160 KiB for a busy
+ * week travelling through FastCGI.  The file of a range is replaced
+ * atomically when it is missing or not this body's size.  Returns 0 and
+ * sets resp->accel, or -1 (then the body goes through FastCGI).
+ */
+static int
+cal_file(struct app *app, const struct cal_entry *e, const char *a,
+    const char *b, struct http_resp *resp)
+{
+	const char	*dir = app->cfg.calendar_cache_dir;
+	char		 path[512], tmp[560];
+	struct stat	 st;
+	FILE		*f;
+	int		 ok;
+
+	if (dir == NULL || e == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/cal-%s-%s.json", dir, a, b);
+	if (stat(path, &st) == -1 || (size_t)st.st_size != e->len) {
+		snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+		if ((f = fopen(tmp, "w")) == NULL) {
+			log_warn("%s: %s", __func__, tmp);
+			return -1;
+		}
+		ok = fwrite(e->body, 1, e->len, f) == e->len;
+		if (fclose(f) != 0 || !ok || rename(tmp, path) == -1) {
+			log_warn("%s: %s", __func__, path);
+			unlink(tmp);
+			return -1;
+		}
+		if (++app->cal_writes % 50 == 0)
+			cal_files_prune(dir);
+	}
+	snprintf(resp->accel, sizeof(resp->accel), "%scal-%s-%s.json",
+	    app->cfg.calendar_cache_uri, a, b);
+	return 0;
 }
 
 void
@@ -88,7 +152,8 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 {
 	static const char *const names[] = { "start", "end", NULL };
 	struct tz_date	 from, to, next;
-	struct json_object *data, *jobs, *env;
+	struct json_object *data, *jobs;
+	struct cal_entry *e;
 	const char	*bad, *body;
 	char		 err[128], a[16], b[16], now[32];
 	int64_t		 ver;
@@ -118,36 +183,47 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	resp->status = 200;
-	if ((body = cal_cached(app, resp->etag, &len)) != NULL) {
-		if ((resp->raw = malloc(len + 1)) != NULL) {
-			memcpy(resp->raw, body, len + 1);
-			resp->rawlen = len;
+	if ((e = cal_cached(app, resp->etag)) == NULL) {
+		tz_date_add(&to, 1, &next);
+		if (jobs_calendar(app->db, tz_day_start(&from),
+		    tz_day_start(&next), &jobs) == -1) {
+			app_db_error(app, resp);
+			resp->etag[0] = '\0';
 			return;
 		}
+		tz_format_rfc3339(time(NULL), now, sizeof(now));
+		data = json_object_new_object();
+		json_object_object_add(data, "start", json_object_new_string(a));
+		json_object_object_add(data, "end", json_object_new_string(b));
+		json_object_object_add(data, "timezone",
+		    json_object_new_string(app->cfg.timezone));
+		json_object_object_add(data, "pollIntervalMs",
+		    json_object_new_int64(app->cfg.poll_interval_ms));
+		json_object_object_add(data, "generatedAt",
+		    json_object_new_string(now));
+		json_object_object_add(data, "jobs", jobs);
+		http_ok(resp, 200, data);
+		body = json_object_to_json_string_length(resp->json,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &len);
+		if ((e = cal_store(app, resp->etag, body, len)) == NULL)
+			return;		/* answer from resp->json */
 	}
-	tz_date_add(&to, 1, &next);
-	if (jobs_calendar(app->db, tz_day_start(&from), tz_day_start(&next),
-	    &jobs) == -1) {
-		app_db_error(app, resp);
+	if (cal_file(app, e, a, b, resp) == 0) {
+		json_object_put(resp->json);
+		resp->json = NULL;
+		return;
+	}
+	/* No file: send the cached bytes through FastCGI. */
+	json_object_put(resp->json);
+	resp->json = NULL;
+	if ((resp->raw = malloc(e->len + 1)) == NULL) {
+		http_error(resp, 500, "internal_error", "out of memory", NULL);
 		resp->etag[0] = '\0';
 		return;
 	}
-	tz_format_rfc3339(time(NULL), now, sizeof(now));
-	data = json_object_new_object();
-	json_object_object_add(data, "start", json_object_new_string(a));
-	json_object_object_add(data, "end", json_object_new_string(b));
-	json_object_object_add(data, "timezone",
-	    json_object_new_string(app->cfg.timezone));
-	json_object_object_add(data, "pollIntervalMs",
-	    json_object_new_int64(app->cfg.poll_interval_ms));
-	json_object_object_add(data, "generatedAt",
-	    json_object_new_string(now));
-	json_object_object_add(data, "jobs", jobs);
-	http_ok(resp, 200, data);
-	env = resp->json;
-	body = json_object_to_json_string_length(env, JSON_C_TO_STRING_PLAIN,
-	    &len);
-	cal_store(app, resp->etag, body, len);
+	memcpy(resp->raw, e->body, e->len + 1);
+	resp->rawlen = e->len;
 }
 
 int

@@ -22,12 +22,13 @@ struct app {
 	int		 config_ok;
 	struct db	*db;
 	/* The calendar's last answers, by ETag (owned bodies). */
-	struct {
+	struct cal_entry {
 		char	 etag[96];
 		char	*body;
 		size_t	 len;
 	}		 cal[CAL_CACHE];
 	size_t		 cal_next;
+	unsigned long	 cal_writes;	/* files written, for pruning */
 };
 
 enum route_flags {

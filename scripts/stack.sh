@@ -191,6 +191,9 @@ start() {
 
 	start_db
 	export MYSQL_SOCKET=$SOCK MYSQL_USER=safari MYSQL_DATABASE=safari
+	# Calendar answers nginx sends as files (X-Accel-Redirect).
+	mkdir -p "$STACK_DIR/cache"
+	export CALENDAR_CACHE_DIR=$STACK_DIR/cache CALENDAR_CACHE_URI=/_calendar_cache/
 	MYSQL_PASSWORD=$(secret db_password)
 	export MYSQL_PASSWORD
 
@@ -270,7 +273,7 @@ ENV
 stop_pid() {	# stop_pid NAME: TERM, wait, then KILL
 	local f=$RUN/$1.pid pid i
 	[ -s "$f" ] || return 0
-	pid=$(head -n 1 "$f")
+	pid=$(head -n 1 "$f" 2>/dev/null) || return 0
 	if kill -0 "$pid" 2>/dev/null; then
 		kill "$pid" 2>/dev/null || true
 		for ((i = 0; i < 100; i++)); do
@@ -285,10 +288,6 @@ stop_pid() {	# stop_pid NAME: TERM, wait, then KILL
 stop() {
 	[ -d "$RUN" ] || return 0
 	stop_pid schedule
-	if alive "$RUN/nginx.pid"; then
-		nginx -q -p "$STACK_DIR/nginx" -c "$STACK_DIR/nginx.conf" -s quit \
-		    2>/dev/null || true
-	fi
 	stop_pid nginx
 	for p in $PROGRAMS; do
 		stop_pid "${p%%:*}"
