@@ -11,13 +11,6 @@ static const struct route routes[] = {
 int
 main(int argc, char *argv[])
 {
-	struct app	 app;
-	int		 rc;
-
-	if (app_init(&app, "calendar") == -1)
-		return 1;
-	rc = app_serve(&app, routes, sizeof(routes) / sizeof(routes[0]),
+	return app_main("calendar", routes, sizeof(routes) / sizeof(routes[0]),
 	    argc, argv);
-	app_free(&app);
-	return rc;
 }

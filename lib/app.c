@@ -354,3 +354,17 @@ app_serve(struct app *app, const struct route *routes, size_t n, int argc,
 		return supervise(app, routes, n, sock, (int)workers);
 	return worker(app, routes, n, 0);	/* socket on stdin */
 }
+
+int
+app_main(const char *progname, const struct route *routes, size_t n,
+    int argc, char *argv[])
+{
+	struct app	 app;
+	int		 rc;
+
+	if (app_init(&app, progname) == -1)
+		return 1;
+	rc = app_serve(&app, routes, n, argc, argv);
+	app_free(&app);
+	return rc;
+}

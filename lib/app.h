@@ -68,6 +68,13 @@ void	 app_dispatch(struct app *, const struct route *, size_t nroutes,
 int	 app_serve(struct app *, const struct route *, size_t nroutes,
 	    int argc, char *argv[]);
 
+/*
+ * The whole main() of a program: app_init, app_serve, app_free.  Returns
+ * the exit status.
+ */
+int	 app_main(const char *progname, const struct route *, size_t nroutes,
+	    int argc, char *argv[]);
+
 /* Answer 503 or 500 after a failed database call. */
 void	 app_db_error(struct app *, struct http_resp *);
 
