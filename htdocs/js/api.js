@@ -65,7 +65,7 @@ export async function request(url, opts = {}) {
   let text;
   try {
     res = await fetch(url, init);
-    text = res.status === 304 ? '' : await res.text();
+    text = await res.text();        /* also for a 304: the request then completes normally */
   } catch (e) {
     if (timedOut) throw new ApiError('timeout');
     if (signal && signal.aborted) throw new DOMException('Aborted', 'AbortError');

@@ -152,7 +152,8 @@ test('no console errors on any page, tablet or phone', async () => {
     for (const p of pages) {
       const { context, page, errors } = await openPage(browser, p, { viewport, goto: false });
       try {
-        const polled = page.waitForResponse((r) => new URL(r.url()).pathname.startsWith('/api/'));
+        const polled = page.waitForResponse((r) => new URL(r.url()).pathname.startsWith('/api/'), { timeout: 15000 })
+          .catch((e) => { throw new Error(`${p} at ${viewport.width}px: no API answer (${e.message})`); });
         await page.goto(`${BASE_URL}${p}`);
         assert.equal((await polled).status(), 200, `${p} got its data`);
         await waitForUpdated(page, /^(Updated \d+s ago|Actualizado hace \d+s)$/);

@@ -196,12 +196,16 @@ test('a network failure backs off, doubling the interval', async () => {
 test('never two requests in flight', async () => {
   const { context, page } = await openPolled('/en/calendar?pollMs=200');
   try {
-    let inFlight = 0;
+    const inFlight = new Set();      /* requests seen starting and not yet ended */
     let maxInFlight = 0;
     let done = 0;
     const isCal = (r) => isCalendarApi(r.url());
-    page.on('request', (r) => { if (isCal(r)) { inFlight += 1; maxInFlight = Math.max(maxInFlight, inFlight); } });
-    const end = (r) => { if (isCal(r)) { inFlight -= 1; done += 1; } };
+    page.on('request', (r) => {
+      if (!isCal(r)) return;
+      inFlight.add(r);
+      maxInFlight = Math.max(maxInFlight, inFlight.size);
+    });
+    const end = (r) => { if (inFlight.delete(r)) done += 1; };
     page.on('requestfinished', end);
     page.on('requestfailed', end);
     await page.route((u) => isCalendarApi(u.toString()), async (route) => {
