@@ -2,7 +2,7 @@
 import { initPage } from '/js/page.js';
 import { usePolling } from '/js/polling.js';
 import { h, s, byId, replaceChildren } from '/js/dom.js';
-import { formatDateTime, formatMillis, formatNumber, browserTimeZone, validTimeZone } from '/js/format.js';
+import { formatDateTime, formatTime, formatMillis, formatNumber, browserTimeZone, validTimeZone } from '/js/format.js';
 import { knownTimeZone } from '/js/jobs.js';
 
 const { loc, t } = initPage('reconcile', 'admin.title');
@@ -42,6 +42,12 @@ function relative(iso) {
   return rtf.format(Math.round(sec / 86400), 'day');
 }
 
+function formatShortDate(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  return new Intl.DateTimeFormat(loc, { timeZone, weekday: 'short', month: 'short', day: 'numeric' }).format(d);
+}
+
 /* ---- table ---- */
 function renderTable() {
   els.empty.hidden = !loaded || runs.length > 0;
@@ -53,9 +59,9 @@ function renderTable() {
     const open = expanded.has(id);
     const detailsId = `run-errors-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
     rows.push(h('tr', { class: `run${errs.length ? ' has-errors' : ''}${run.dryRun ? ' is-dry' : ''}`, dataset: { runId: id } },
-      h('td', null,
-        h('span', { class: 'run-when' }, formatDateTime(run.startedAt, loc, timeZone)),
-        h('span', { class: 'run-ago muted' }, run.finishedAt ? relative(run.startedAt) : t('admin.running'))),
+      h('td', { title: formatDateTime(run.startedAt, loc, timeZone) },
+        h('span', { class: 'run-when' }, formatTime(run.startedAt, loc, timeZone)),
+        h('span', { class: 'run-ago muted' }, [formatShortDate(run.startedAt), run.finishedAt ? relative(run.startedAt) : t('admin.running')].join(' · '))),
       h('td', null, triggerLabel(run.trigger), run.dryRun ? h('span', { class: 'tag tag-dry' }, t('admin.dryRun')) : null),
       h('td', { class: 'num' }, formatNumber(run.scanned, loc)),
       h('td', { class: 'num' }, formatNumber(run.created, loc)),
@@ -107,9 +113,13 @@ function renderStats() {
 }
 
 /* ---- chart: bars of created/updated per run (oldest left), duration line ---- */
-const W = 640;
-const H = 240;
-const PAD = { l: 40, r: 52, t: 16, b: 28 };
+/* Drawn at the size it is shown (text stays 11px): re-drawn when that changes. */
+const H = 200;
+const PAD = { l: 34, r: 50, t: 12, b: 22 };
+
+function chartWidth() {
+  return Math.round(Math.min(1000, Math.max(260, els.chart.clientWidth || 600)));
+}
 
 /* A round axis maximum with four equal round steps. */
 function niceMax(v, integer) {
@@ -123,6 +133,8 @@ function niceMax(v, integer) {
 }
 
 function renderChart() {
+  const W = chartWidth();
+  els.chart.dataset.width = String(W);
   const list = [...runs].reverse();
   els.chartTitle.textContent = t('admin.chartTitle', { n: list.length });
   const svg = s('svg', {
@@ -194,6 +206,9 @@ const poll = usePolling({
 
 renderLegend();
 render();
+new ResizeObserver(() => {
+  if (String(chartWidth()) !== els.chart.dataset.width) renderChart();
+}).observe(els.chart);
 /* relative times ("3 min ago") move on between polls */
 setInterval(() => { if (runs.length) { renderStats(); } }, 30000);
 poll.start();
