@@ -248,7 +248,7 @@ api_parse_if_match(const char *s, int64_t *out)
 	buf[len] = '\0';
 	errno = 0;
 	v = strtoll(buf, &end, 10);
-	if (*end != '\0' || errno != 0 || v < 1)
+	if (*end != '\0' || errno != 0 || v < 0)
 		return -1;
 	*out = v;
 	return 0;

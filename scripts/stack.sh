@@ -243,7 +243,13 @@ start() {
 	curl -fsS -X POST -H @"$STACK_DIR/cron-header" \
 	    "http://127.0.0.1:$PORT/api/cron/reconcile?from=$monday&to=$ahead" \
 	    >/dev/null 2>&1 ||
-	    say "(the first reconcile did not succeed; see /$LOG/reconcile.log)"
+	    say "(the first reconcile did not succeed; see $LOG/reconcile.log)"
+	# The demo week, worked as staff would (once; nothing if worked).
+	if [ -n "$demo" ] && [ -z "${NO_DEMO_ACTIVITY:-}" ]; then
+		node "$ROOT/scripts/demo-activity.mjs" "http://127.0.0.1:$PORT" \
+		    "$staff_user" "$staff_password" >>"$LOG/demo.log" 2>&1 ||
+		    say "(the demo activity did not complete; see $LOG/demo.log)"
+	fi
 
 	cat >"$STACK_DIR/stack.env" <<ENV
 BASE_URL=http://127.0.0.1:$PORT

@@ -38,7 +38,7 @@ if [ ! -d tests/node_modules/playwright-core ]; then
 	(cd tests && npm ci --no-audit --no-fund --silent) || exit 1
 fi
 
-NO_SCHEDULE=1 QUIET=1 scripts/stack.sh start || {
+NO_SCHEDULE=1 QUIET=1 NO_DEMO_ACTIVITY=1 scripts/stack.sh start || {
 	echo "the test stack did not start; its logs:"
 	tail -n 20 "$STACK_DIR"/log/*.log
 	exit 1

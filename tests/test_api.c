@@ -165,6 +165,9 @@ test_api_parse_if_match_forms(void)
 	CU_ASSERT_EQUAL(v, 17);
 	CU_ASSERT_EQUAL(api_parse_if_match("42", &v), 0);
 	CU_ASSERT_EQUAL(v, 42);
+	/* 0 is no job's version, but well-formed: a stale edit, so 409 */
+	CU_ASSERT_EQUAL(api_parse_if_match("\"0\"", &v), 0);
+	CU_ASSERT_EQUAL(v, 0);
 	CU_ASSERT_EQUAL(api_parse_if_match("\"9223372036854775807\"", &v), 0);
 	CU_ASSERT_EQUAL(v, INT64_MAX);
 }
@@ -173,7 +176,7 @@ static void
 test_api_parse_if_match_rejects_others(void)
 {
 	const char	*bad[] = { "", "\"\"", "abc", "\"abc\"", "-1", "\"-1\"",
-	    "0", "\"0\"", "+3", " 3", "3 ", "\"3", "3\"", "W/", "W/3x", "*",
+	    "+3", " 3", "3 ", "\"3", "3\"", "W/", "W/3x", "*",
 	    "\"3\", \"4\"", "3.0", "0x10",
 	    "99999999999999999999", "\"9223372036854775808\"",
 	    "123456789012345678901234567890123456789", NULL };
