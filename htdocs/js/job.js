@@ -526,7 +526,7 @@ function renderFacts() {
   els.heroCustomer.textContent = [cust, veh].filter(Boolean).join(' · ');
   els.heroStatus.textContent = t(`status.${job.workStatus}`);
   els.heroStatus.className = `tag st-${STATUSES.includes(job.workStatus) ? job.workStatus : 'scheduled'}`;
-  els.heroBooking.textContent = cancelled ? `${t('cancelled')} · ${bookingLabel}` : bookingLabel;
+  els.heroBooking.textContent = bookingLabel;
   els.heroBooking.className = `tag ${cancelled ? 'tag-cancelled' : 'tag-booking'}`;
   els.job.classList.toggle('is-cancelled', cancelled);
   setTitle([job.serviceType, cust].filter(Boolean).join(' · ') || t('job.title'), t);
