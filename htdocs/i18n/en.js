@@ -67,6 +67,7 @@ export default {
   'job.duration': 'Duration',
   'job.service': 'Service',
   'job.bookingStatus': 'Booking status',
+  'job.squareId': 'Square ID',
   'job.customer': 'Customer',
   'job.name': 'Name',
   'job.phone': 'Phone',

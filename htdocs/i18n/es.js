@@ -59,6 +59,7 @@ export default {
   'job.duration': 'Duración',
   'job.service': 'Servicio',
   'job.bookingStatus': 'Estado de la reserva',
+  'job.squareId': 'ID de Square',
   'job.customer': 'Cliente',
   'job.name': 'Nombre',
   'job.phone': 'Teléfono',

@@ -502,7 +502,7 @@ function renderFacts() {
     fact(t('job.duration'), `${formatDuration(job.durationMinutes, t)} · ${formatTimeRange(job.appointmentTime, job.durationMinutes, loc, timeZone)}`),
     fact(t('job.service'), job.serviceType || '—'),
     fact(t('job.bookingStatus'), h('span', { class: `tag${cancelled ? ' tag-cancelled' : ' tag-booking'}` }, bookingLabel)),
-    job.bookingId ? fact('Square ID', h('code', { class: 'mono' }, job.bookingId)) : null);
+    job.bookingId ? fact(t('job.squareId'), h('code', { class: 'mono' }, job.bookingId)) : null);
 
   const c = job.customerCached;
   const note = job.customerNote ? h('span', { class: 'prewrap' }, job.customerNote) : h('span', { class: 'muted' }, t('job.noNote'));

@@ -6,13 +6,13 @@
 //
 // --all also saves docs/calendar-phone.png, docs/job-tablet.png and
 // docs/reconcile-tablet.png. Uses Debian's /usr/bin/chromium (CHROMIUM to
-// change it). Does not call the reconcile endpoint: the stack should
-// already have jobs (make run does a first reconcile).
+// change it). With CRON_SECRET set it first runs the reconcile endpoint
+// once (idempotent), so the demo bookings are jobs.
 
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BASE_URL, TABLET, PHONE, launch, openPage, calendar } from './helpers.mjs';
+import { BASE_URL, CRON_SECRET, TABLET, PHONE, launch, openPage, calendar, ensureJobs } from './helpers.mjs';
 
 const docs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs');
 const all = process.argv.includes('--all');
@@ -33,6 +33,7 @@ async function shoot(browser, urlPath, viewport, file, ready, fullPage = false) 
 fs.mkdirSync(docs, { recursive: true });
 const browser = await launch();
 try {
+  if (CRON_SECRET) await ensureJobs();
   await shoot(browser, '/en/calendar', TABLET, 'calendar-tablet.png', '#week[aria-busy="false"]');
   if (all) {
     await shoot(browser, '/en/calendar', PHONE, 'calendar-phone.png', '#week[aria-busy="false"]');
