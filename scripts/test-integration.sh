@@ -64,6 +64,13 @@ node --test --test-concurrency=1 tests/browser/ || failed=1
 echo "== integration tests through nginx"
 node --test --test-concurrency=1 tests/integration/ || failed=1
 
+# Under `make check-asan` a sanitizer report in any program's log fails.
+scripts/stack.sh stop >/dev/null 2>&1
+if grep -l "Sanitizer\|runtime error:" "$STACK_DIR"/log/*.log 2>/dev/null; then
+	echo "sanitizer reports in the logs above"
+	failed=1
+fi
+
 if [ $failed -ne 0 ]; then
 	echo "integration: FAILED (logs in $STACK_DIR/log)"
 	KEEP_STACK=1
