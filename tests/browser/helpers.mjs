@@ -69,8 +69,8 @@ let reconciled = null;
 
 /*
  * Make sure the demo bookings have become jobs: run the reconcile endpoint
- * once per process (it is idempotent). A run already in progress (409) is
- * waited out.
+ * (POST, Bearer CRON_SECRET) once per process; it is idempotent. A run
+ * already in progress (409) is waited out.
  */
 export function ensureJobs() {
   /* Only for running against a stack that has no reconcile program yet. */
@@ -79,10 +79,16 @@ export function ensureJobs() {
   return reconciled;
 }
 
+/*
+ * From this week's Monday (the business's, as the calendar says), so the
+ * whole demo week is there whatever the day and RECONCILE_LOOKBACK_DAYS.
+ */
 async function reconcileOnce() {
+  const week = await calendar();
+  const range = `from=${week.start}&to=${addDays(week.start, 35)}`;
   const deadline = Date.now() + 60000;
   for (;;) {
-    const res = await fetch(`${BASE_URL}/api/cron/reconcile`, {
+    const res = await fetch(`${BASE_URL}/api/cron/reconcile?${range}`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${CRON_SECRET}` },
     });
