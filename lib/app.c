@@ -1,13 +1,16 @@
 /*
  * The program's life and the dispatcher.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <curl/curl.h>
@@ -230,6 +233,26 @@ on_term(int sig)
 	FCGX_ShutdownPending();
 }
 
+/*
+ * Reads and writes on the connections accepted from fd give up after
+ * this long (Linux hands a listening socket's timeouts to the sockets it
+ * accepts): a peer that connects and sends nothing cannot hold a worker.
+ * accept() itself then wakes up with EAGAIN as often, and simply waits
+ * again.
+ */
+#ifndef SOCKET_TIMEOUT_SECONDS
+#define SOCKET_TIMEOUT_SECONDS	 30
+#endif
+
+static void
+socket_timeouts(int fd)
+{
+	struct timeval	 tv = { SOCKET_TIMEOUT_SECONDS, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
 /* Accept and serve FastCGI requests on fd until told to stop. */
 static int
 worker(struct app *app, const struct route *routes, size_t n, int fd)
@@ -237,12 +260,19 @@ worker(struct app *app, const struct route *routes, size_t n, int fd)
 	FCGX_Request	 req;
 	struct fcgi_ctx	 ctx = { &req };
 	struct http_io	 io = { &ctx, fcgi_param, fcgi_read, fcgi_write };
+	int		 rc;
 
+	socket_timeouts(fd);
 	if (FCGX_InitRequest(&req, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_warnx("%s: cannot start FastCGI", __func__);
 		return 1;
 	}
-	while (!quit && FCGX_Accept_r(&req) >= 0) {
+	while (!quit) {
+		if ((rc = FCGX_Accept_r(&req)) < 0) {
+			if (rc == -EAGAIN || rc == -EWOULDBLOCK)
+				continue;	/* the accept timeout */
+			break;
+		}
 		serve_one(app, routes, n, &io);
 		FCGX_Finish_r(&req);
 	}

@@ -172,9 +172,6 @@ start_nginx() {
 start_schedule() {
 	[ -n "${NO_SCHEDULE:-}" ] && return
 	alive "$RUN/schedule.pid" && return
-	# The token goes in a header file, not on a command line.
-	(umask 077; printf 'Authorization: Bearer %s\n' "$CRON_SECRET" \
-	    >"$STACK_DIR/cron-header")
 	"$ROOT/scripts/schedule.sh" "http://127.0.0.1:$PORT/api/cron/reconcile" \
 	    "$STACK_DIR/cron-header" >>"$LOG/schedule.log" 2>&1 &
 	echo $! >"$RUN/schedule.pid"
@@ -204,6 +201,9 @@ start() {
 		CRON_SECRET=$(setting CRON_SECRET)
 	fi
 	export CRON_SECRET
+	# The token goes in a header file, not on a command line.
+	(umask 077; printf 'Authorization: Bearer %s\n' "$CRON_SECRET" \
+	    >"$STACK_DIR/cron-header")
 
 	# No Square token configured: the demo Square, seeded with a week.
 	if [ -z "$(setting SQUARE_ACCESS_TOKEN)" ]; then

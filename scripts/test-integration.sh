@@ -47,7 +47,8 @@ set -a
 # shellcheck disable=SC1091
 . "$STACK_DIR/stack.env"
 set +a
-export BUILD_DIR=$ROOT/$BUILD
+case $BUILD in /*) BUILD_DIR=$BUILD ;; *) BUILD_DIR=$ROOT/$BUILD ;; esac
+export BUILD_DIR
 
 failed=0
 echo "== the Square client against a fake Square of its own"
