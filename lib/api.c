@@ -1,14 +1,11 @@
 /*
  * Staff API handlers: calendar, job, runs; and the health check.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
 #include "api.h"
 #include "db.h"
@@ -85,68 +82,6 @@ cal_store(struct app *app, const char *etag, const char *body, size_t len)
 	return e;
 }
 
-/* Remove calendar files untouched for an hour (a live one is rewritten). */
-static void
-cal_files_prune(const char *dir)
-{
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 st;
-	char		 path[512];
-	time_t		 old = time(NULL) - 3600;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "cal-", 4) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stat(path, &st) == 0 && st.st_mtime < old)
-			unlink(path);
-	}
-	closedir(d);
-}
-
-/*
- * With CALENDAR_CACHE_DIR set, an answer is also a file there, and nginx
- * sends it (X-Accel-Redirect, sendfile) instead of ~160 KiB for a busy
- * week travelling through FastCGI.  The file of a range is replaced
- * atomically when it is missing or not this body's size.  Returns 0 and
- * sets resp->accel, or -1 (then the body goes through FastCGI).
- */
-static int
-cal_file(struct app *app, const struct cal_entry *e, const char *a,
-    const char *b, struct http_resp *resp)
-{
-	const char	*dir = app->cfg.calendar_cache_dir;
-	char		 path[512], tmp[560];
-	struct stat	 st;
-	FILE		*f;
-	int		 ok;
-
-	if (dir == NULL || e == NULL)
-		return -1;
-	snprintf(path, sizeof(path), "%s/cal-%s-%s.json", dir, a, b);
-	if (stat(path, &st) == -1 || (size_t)st.st_size != e->len) {
-		snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-		if ((f = fopen(tmp, "w")) == NULL) {
-			log_warn("%s: %s", __func__, tmp);
-			return -1;
-		}
-		ok = fwrite(e->body, 1, e->len, f) == e->len;
-		if (fclose(f) != 0 || !ok || rename(tmp, path) == -1) {
-			log_warn("%s: %s", __func__, path);
-			unlink(tmp);
-			return -1;
-		}
-		if (++app->cal_writes % 50 == 0)
-			cal_files_prune(dir);
-	}
-	snprintf(resp->accel, sizeof(resp->accel), "%scal-%s-%s.json",
-	    app->cfg.calendar_cache_uri, a, b);
-	return 0;
-}
-
 void
 api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 {
@@ -209,12 +144,7 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		if ((e = cal_store(app, resp->etag, body, len)) == NULL)
 			return;		/* answer from resp->json */
 	}
-	if (cal_file(app, e, a, b, resp) == 0) {
-		json_object_put(resp->json);
-		resp->json = NULL;
-		return;
-	}
-	/* No file: send the cached bytes through FastCGI. */
+	/* Send the cached bytes (nginx keeps them a second, too). */
 	json_object_put(resp->json);
 	resp->json = NULL;
 	if ((resp->raw = malloc(e->len + 1)) == NULL) {

@@ -28,7 +28,6 @@ struct app {
 		size_t	 len;
 	}		 cal[CAL_CACHE];
 	size_t		 cal_next;
-	unsigned long	 cal_writes;	/* files written, for pruning */
 };
 
 enum route_flags {

@@ -73,10 +73,6 @@ static const struct setting settings[] = {
 	    NULL },
 	{ "RECONCILE_LEASE_SECONDS", C_INT, OFF(reconcile_lease_seconds),
 	    "300", 10, 3600, NULL },
-	{ "CALENDAR_CACHE_DIR", C_STR, OFF(calendar_cache_dir), NULL, 0, 256,
-	    NULL },
-	{ "CALENDAR_CACHE_URI", C_STR, OFF(calendar_cache_uri),
-	    "/_calendar_cache/", 0, 128, NULL },
 };
 
 struct envfile {

@@ -35,8 +35,6 @@ struct config {
 	char	*timezone;
 	long	 anonymous_writes;	/* STAFF_ANONYMOUS_WRITES=1, demos only */
 	long	 reconcile_lease_seconds;
-	char	*calendar_cache_dir;	/* NULL: answers go through FastCGI */
-	char	*calendar_cache_uri;	/* nginx's internal location of it */
 };
 
 /*

@@ -376,12 +376,12 @@ int
 http_resp_write(const struct http_io *io, const struct http_resp *resp,
     int head_only)
 {
-	char		 head[1024];
+	char		 head[512];
 	const char	*body = NULL;
 	size_t		 blen = 0;
 	int		 n;
 
-	if (resp->status != 304 && resp->accel[0] == '\0') {
+	if (resp->status != 304) {
 		if (resp->raw != NULL) {
 			body = resp->raw;
 			blen = resp->rawlen;
@@ -397,7 +397,6 @@ http_resp_write(const struct http_io *io, const struct http_resp *resp,
 	    "%s%s%s"
 	    "%s%s%s"
 	    "%s%.0ld%s"
-	    "%s%s%s"
 	    "Content-Length: %zu\r\n\r\n",
 	    resp->status, reason(resp->status),
 	    resp->etag[0] ? "ETag: " : "", resp->etag,
@@ -407,9 +406,7 @@ http_resp_write(const struct http_io *io, const struct http_resp *resp,
 	    resp->poll_ms > 0 ? "X-Poll-Interval-Ms: " : "",
 	    resp->poll_ms > 0 ? resp->poll_ms : 0L,
 	    resp->poll_ms > 0 ? "\r\n" : "",
-	    resp->accel[0] ? "X-Accel-Redirect: " : "", resp->accel,
-	    resp->accel[0] ? "\r\n" : "",
-	    resp->status == 304 || resp->accel[0] ? (size_t)0 : blen);
+	    resp->status == 304 ? (size_t)0 : blen);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
 	if (io->write(io->ctx, head, (size_t)n) == -1)

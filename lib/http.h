@@ -62,8 +62,6 @@ struct http_resp {
 	char		 etag[96];	/* with its quotes; "" for none */
 	const char	*allow;		/* Allow header for 405, static */
 	long		 poll_ms;	/* X-Poll-Interval-Ms when > 0 */
-	char		 accel[256];	/* X-Accel-Redirect: nginx sends the
-					   body from this internal URI */
 	char		*raw;		/* owned: a body already serialised */
 	size_t		 rawlen;
 };

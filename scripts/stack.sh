@@ -188,9 +188,6 @@ start() {
 
 	start_db
 	export MYSQL_SOCKET=$SOCK MYSQL_USER=safari MYSQL_DATABASE=safari
-	# Calendar answers nginx sends as files (X-Accel-Redirect).
-	mkdir -p "$STACK_DIR/cache"
-	export CALENDAR_CACHE_DIR=$STACK_DIR/cache CALENDAR_CACHE_URI=/_calendar_cache/
 	MYSQL_PASSWORD=$(secret db_password)
 	export MYSQL_PASSWORD
 
