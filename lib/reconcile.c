@@ -34,8 +34,9 @@ static const char *const sqls[SQL__MAX] = {
 	/* SQL_LEASE_RELEASE */
 	"UPDATE leases SET holder = NULL, expires_at = UTC_TIMESTAMP(3) "
 	"WHERE name = 'reconcile' AND holder = ?",
-	/* SQL_NAMES */
-	"SELECT variation_id, name FROM service_names",
+	/* SQL_NAMES: a day old, a name is asked again (services get renamed) */
+	"SELECT variation_id, name FROM service_names "
+	"WHERE fetched_at > UTC_TIMESTAMP(3) - INTERVAL 1 DAY",
 };
 
 static const char sql_names_head[] =

@@ -170,6 +170,24 @@ describe('paging and windows', () => {
     assert.equal((await squareRequests('/v2/catalog')).length, 0, 'service names come from the cache');
   });
 
+  test('service names are cached a day; a renamed service shows after that', async () => {
+    await putBookings([booking('renamed0000001')]);
+    await reconcile();
+    assert.equal((await jobOf('renamed0000001')).serviceType, 'Exterior Hand Wash');
+    await fake('POST', '/__control/catalog', { objects: [{ type: 'ITEM', id: 'ITEMWASH',
+      version: 1700000000009, item_data: { name: 'Signature Hand Wash', product_type: 'APPOINTMENTS_SERVICE' } }] });
+    await fake('DELETE', '/__control/requests');
+    let r = await reconcile();
+    assert.equal(r.json.data.updated, 0);
+    assert.equal((await squareRequests('/v2/catalog')).length, 0, 'within the day: no catalog call');
+    sql('UPDATE service_names SET fetched_at = UTC_TIMESTAMP(3) - INTERVAL 25 HOUR');
+    r = await reconcile();
+    assert.equal(r.json.data.updated, 1);
+    const j = await jobOf('renamed0000001');
+    assert.equal(j.serviceType, 'Signature Hand Wash');
+    assert.equal(j.bookingVersion, 0, 'the booking itself did not change');
+  });
+
   test('a 75-day backfill is split into windows of at most 31 days', async () => {
     const from = '2026-01-01';
     const to = '2026-03-16';	// 75 days
