@@ -196,6 +196,18 @@ cgi_write(void *ctx, const char *buf, size_t n)
 	return fwrite(buf, 1, n, stdout) == n ? 0 : -1;
 }
 
+/* Does the route of this request take a body? */
+static int
+wants_body(const struct route *routes, size_t n, struct http_req *req)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (route_match(&routes[i], req))
+			return (routes[i].flags & R_BODY) != 0;
+	return 0;
+}
+
 /* Parse, route, answer, free: everything a request made is gone after. */
 static void
 serve_one(struct app *app, const struct route *routes, size_t n,
@@ -207,7 +219,9 @@ serve_one(struct app *app, const struct route *routes, size_t n,
 	int			 status;
 
 	memset(&resp, 0, sizeof(resp));
-	status = http_req_parse(&req, io, 1, err, sizeof(err));
+	status = http_req_parse(&req, io, 0, err, sizeof(err));
+	if (status == 0 && wants_body(routes, n, &req))
+		status = http_req_read_body(&req, io, err, sizeof(err));
 	if (status == 413)
 		http_error(&resp, 413, "payload_too_large", err, NULL);
 	else if (status != 0)

@@ -184,9 +184,9 @@ http_valid_id(const char *s)
 	return i > 0;
 }
 
-static int
-read_body(struct http_req *req, const struct http_io *io, char *err,
-    size_t errsz)
+int
+http_req_read_body(struct http_req *req, const struct http_io *io,
+    char *err, size_t errsz)
 {
 	const char	*cl = getparam(io, "CONTENT_LENGTH");
 	char		*end;
@@ -278,7 +278,7 @@ http_req_parse(struct http_req *req, const struct http_io *io, int readbody,
 	    errsz)) != 0)
 		return m;
 	if (readbody)
-		return read_body(req, io, err, errsz);
+		return http_req_read_body(req, io, err, errsz);
 	return 0;
 }
 

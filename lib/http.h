@@ -76,6 +76,9 @@ struct http_resp {
 int	 http_req_parse(struct http_req *, const struct http_io *, int readbody,
 	    char *err, size_t errsz);
 void	 http_req_clear(struct http_req *);
+/* Read the body (at most HTTP_BODY_MAX bytes): 0, or 400/413 with err. */
+int	 http_req_read_body(struct http_req *, const struct http_io *,
+	    char *err, size_t errsz);
 
 /* Parse a query string into req->params.  0, or 400 with err set. */
 int	 http_query_parse(struct http_req *, const char *query, char *err,

@@ -1171,6 +1171,8 @@ checklist_for(struct json_object *templates, const char *service)
 			o = json_object_new_object();
 			set_copy(o, "key", get(it, "key"));
 			set_copy(o, "label", get(it, "label"));
+			if (get(it, "labels") != NULL)	/* other languages */
+				set_copy(o, "labels", get(it, "labels"));
 			json_object_object_add(o, "done",
 			    json_object_new_boolean(0));
 			json_object_object_add(o, "doneBy", NULL);

@@ -74,7 +74,8 @@ wait_for() {	# wait_for SECONDS WHAT COMMAND...: until COMMAND succeeds
 }
 
 db() {	# run SQL as the database's administrator
-	mariadb --no-defaults --socket="$SOCK" -u "$(id -un)" "$@"
+	mariadb --no-defaults --default-character-set=utf8mb4 --socket="$SOCK" \
+	    -u "$(id -un)" "$@"
 }
 
 start_db() {

@@ -17,6 +17,12 @@ import { STATUSES, isCancelled, vehicleText, knownTimeZone, rememberTimeZone } f
 
 const { locale, loc, t } = initPage('job', 'job.title');
 
+// A checklist item's label in this page's language, when its template has it.
+function itemLabel(item) {
+  return (item.labels && typeof item.labels[locale] === 'string' && item.labels[locale]) ||
+    item.label || item.key;
+}
+
 const PAY_STATUSES = ['unpaid', 'paid', 'refunded', 'comped'];
 const PAY_METHODS = ['cash', 'card', 'square', 'other'];
 
@@ -215,7 +221,7 @@ function checkOrigin(list, item) {
     describe: (c) => {
       const done = c.checklist[list][0].done;
       return changeBlock(t('job.checklist'),
-        t(done ? 'job.change.checkDone' : 'job.change.checkUndone', { label: item.label || item.key }));
+        t(done ? 'job.change.checkDone' : 'job.change.checkUndone', { label: itemLabel(item) }));
     },
     onSaved: () => pendingChecks.delete(id),
     onFailed: () => pendingChecks.delete(id),
@@ -250,7 +256,7 @@ function renderChecklists() {
             h('label', { class: 'check' },
               h('input', { type: 'checkbox', dataset: { list, key: item.key } }),
               h('span', { class: 'check-text' },
-                h('span', { class: 'check-label' }, item.label || item.key),
+                h('span', { class: 'check-label' }, itemLabel(item)),
                 h('span', { class: 'check-meta' }))))))
           : h('p', { class: 'muted' }, t('job.checklist.empty')));
     }));

@@ -55,6 +55,12 @@ test('the Spanish job page labels its statuses and buttons in Spanish', async ()
     assert.equal((await page.textContent('button[data-status="completed"]')).trim(), 'Terminado');
     assert.ok(await page.getByRole('button', { name: 'Guardar', exact: true }).isVisible());
     assert.ok((await page.textContent('#back')).includes('Calendario'));
+    // checklist items in Spanish, from the template's Spanish labels
+    const full = (await api('GET', `/api/jobs/${encodeURIComponent(job.id)}`)).body.data;
+    const first = full.checklist.tech[0];
+    assert.ok(first.labels && first.labels.es, 'the job carries Spanish labels');
+    assert.ok((await page.textContent('#job')).includes(first.labels.es));
+    assert.ok(!(await page.textContent('#job')).includes(first.label));
     await waitForUpdated(page, /^Actualizado hace \d+s$/);
     assert.deepEqual(errors, []);
   } finally {
