@@ -3,7 +3,7 @@
 // in production; 1 second here).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -34,5 +34,6 @@ test('the schedule runs a reconcile through nginx on its interval', async () => 
     child.kill('SIGTERM');
   }
   const code = await new Promise((r) => child.on('exit', (c, s) => r(c ?? s)));
+  rmSync(dir, { recursive: true, force: true });
   assert.equal(code, 0, 'the schedule stops cleanly on TERM');
 });
