@@ -303,7 +303,7 @@ api_health(struct app *app, struct http_req *req, struct http_resp *resp)
 	struct json_object	*data = json_object_new_object(), *last = NULL;
 
 	(void)req;
-	if (runs_last(app->db, time(NULL), &last) == -1) {
+	if (runs_last(app->db, &last) == -1) {
 		json_object_object_add(data, "database",
 		    json_object_new_string(db_down(app->db) ? "down" :
 		    "error"));

@@ -145,12 +145,11 @@ runs_list(struct db *db, long limit, struct json_object **out)
 }
 
 int
-runs_last(struct db *db, time_t now, struct json_object **out)
+runs_last(struct db *db, struct json_object **out)
 {
 	struct db_res	*res;
 	struct json_object *o, *e;
 
-	(void)now;
 	*out = NULL;
 	if (db_exec(db, sqls[SQL_LAST], NULL, 0, &res, NULL) == -1)
 		return -1;

@@ -34,6 +34,6 @@ int	 runs_list(struct db *, long limit, struct json_object **out);
  * The last finished run as {runId, finishedAt, ageSeconds, errors} or
  * NULL when there is none.  0 or -1.
  */
-int	 runs_last(struct db *, time_t now, struct json_object **out);
+int	 runs_last(struct db *, struct json_object **out);
 
 #endif
