@@ -52,8 +52,17 @@ secret() {
 	cat "$f"
 }
 
+running() {	# running PID: the process exists and is no zombie
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "${st#Z}" = "$st" ]
+}
+
 alive() {	# alive PIDFILE: the process of the pid file runs
-	[ -s "$1" ] && kill -0 "$(head -n 1 "$1")" 2>/dev/null
+	local pid
+	[ -s "$1" ] || return 1
+	pid=$(head -n 1 "$1" 2>/dev/null) || return 1
+	running "$pid"
 }
 
 free_port() {
@@ -278,13 +287,13 @@ stop_pid() {	# stop_pid NAME: TERM, wait, then KILL
 	local f=$RUN/$1.pid pid i
 	[ -s "$f" ] || return 0
 	pid=$(head -n 1 "$f" 2>/dev/null) || return 0
-	if kill -0 "$pid" 2>/dev/null; then
+	if running "$pid"; then
 		kill "$pid" 2>/dev/null || true
 		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
+			running "$pid" || break
 			sleep 0.1
 		done
-		kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+		running "$pid" && kill -9 "$pid" 2>/dev/null
 	fi
 	rm -f "$f"
 }
