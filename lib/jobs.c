@@ -1341,9 +1341,6 @@ jobs_templates_load(struct db *db, struct json_object **out)
 	return 0;
 }
 
-/* For tests: the Square write's column list, to check ownership. */
-const char *const *jobs_square_columns(void);
-
 const char *const *
 jobs_square_columns(void)
 {

@@ -125,6 +125,12 @@ size_t	 jobs_square_diff(const struct job_square *a,
 int	 jobs_square_write(struct db *, const struct job_square *rows,
 	    size_t n, const char *created_by, struct json_object *templates);
 
+/*
+ * The columns the Square write may change (NULL-terminated), so tests
+ * can hold them to the ownership rule.
+ */
+const char *const *jobs_square_columns(void);
+
 /* The checklist templates as that object.  0 or -1. */
 int	 jobs_templates_load(struct db *, struct json_object **out);
 

@@ -50,8 +50,9 @@ static const char sql_names_tail[] =
 static const char *const create_fields[] = {
 	"bookingVersion", "bookingStatus", "appointmentTime",
 	"durationMinutes", "serviceType", "serviceVariationId", "locationId",
-	"teamMemberId", "customerId", "customerNote", "customerCached", NULL
+	"teamMemberId", "customerId", "customerNote", "customerCached",
 };
+#define NCREATE_FIELDS	 (sizeof(create_fields) / sizeof(create_fields[0]))
 
 static long
 ms_since(const struct timespec *t0)
@@ -351,7 +352,7 @@ reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
 	const struct square_booking **todo = NULL;
 	char			 err[256], *act = NULL;
 	size_t			 nstored = 0, ncust = 0, nrows = 0, ntodo = 0;
-	size_t			 i, j, k, ndiff;
+	size_t			 i, k, ndiff;
 	int			 fetched = 0, rc = -1;
 
 	memset(&page, 0, sizeof(page));
@@ -409,10 +410,8 @@ reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
 		if (s == NULL) {
 			act[nrows] = 'c';
 			page.created++;
-			for (j = 0; create_fields[j] != NULL; j++)
-				continue;
 			add_change(ctx, todo[i]->id, "create", create_fields,
-			    j);
+			    NCREATE_FIELDS);
 			nrows++;
 			continue;
 		}

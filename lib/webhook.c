@@ -63,12 +63,20 @@ str_member(struct json_object *o, const char *key, size_t max)
 {
 	struct json_object	*v;
 
+	const char		*s;
+	size_t			 i;
+
 	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string) ||
 	    (size_t)json_object_get_string_len(v) > max ||
 	    json_object_get_string_len(v) == 0)
 		return NULL;
-	return json_object_get_string(v);
+	/* Printable and without spaces: it is stored and logged. */
+	s = json_object_get_string(v);
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return NULL;
+	return s;
 }
 
 static struct json_object *
@@ -130,7 +138,8 @@ webhook_process(struct db *db, const struct config *cfg, const char *body,
 	}
 	if ((event_id = str_member(root, "event_id", 192)) == NULL ||
 	    (type = str_member(root, "type", 64)) == NULL) {
-		snprintf(err, errsz, "event_id and type are required");
+		snprintf(err, errsz, "event_id and type are required (printable, "
+		    "without spaces)");
 		goto out;
 	}
 	is_booking = strcmp(type, "booking.created") == 0 ||

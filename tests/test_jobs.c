@@ -14,7 +14,6 @@
 #include "tz.h"
 
 /* In lib/jobs.c for this test: the columns the Square write sets. */
-const char *const *jobs_square_columns(void);
 
 /* A job as jobs_load gives it (see job_json in lib/jobs.c). */
 static const char job_text[] =
