@@ -2,6 +2,7 @@
  * The program's life and the dispatcher.
  */
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "app.h"
 #include "db.h"
 #include "log.h"
+#include "origin.h"
 
 int
 app_init(struct app *app, const char *progname)
@@ -90,22 +92,12 @@ is_json_type(const char *ct)
 	return ct[len] == '\0' || ct[len] == ';' || ct[len] == ' ';
 }
 
-/* Origin absent, or the very origin the request was sent to. */
+/* Origin absent, or one of ALLOWED_HOSTS (default: the request's Host). */
 static int
-same_origin(const struct http_req *req)
+same_origin(const struct app *app, const struct http_req *req)
 {
-	const char	*origin = req->headers[HDR_ORIGIN];
-	const char	*host = req->headers[HDR_HOST];
-	size_t		 slen;
-
-	if (origin == NULL)
-		return 1;
-	if (host == NULL)
-		return 0;
-	slen = strlen(req->scheme);
-	return strncmp(origin, req->scheme, slen) == 0 &&
-	    strncmp(origin + slen, "://", 3) == 0 &&
-	    strcmp(origin + slen + 3, host) == 0;
+	return origin_allowed(&app->cfg, req->scheme, req->headers[HDR_HOST],
+	    req->headers[HDR_ORIGIN]);
 }
 
 void
@@ -136,7 +128,7 @@ app_dispatch(struct app *app, const struct route *routes, size_t n,
 	}
 	if ((r->flags & R_STAFF_WRITE) && req->method != HTTP_GET &&
 	    req->method != HTTP_HEAD) {
-		if (!same_origin(req)) {
+		if (!same_origin(app, req)) {
 			http_error(resp, 403, "forbidden_origin",
 			    "Cross-origin writes are refused.", NULL);
 			return;
@@ -208,6 +200,26 @@ wants_body(const struct route *routes, size_t n, struct http_req *req)
 	return 0;
 }
 
+/* A request variable (FastCGI parameter, or CGI environment). */
+static const char *
+io_param(const struct http_io *io, const char *name)
+{
+	return io->param != NULL ? io->param(io->ctx, name) : getenv(name);
+}
+
+/* The scheme the client used, as a trusted proxy may say. */
+static void
+set_scheme(const struct app *app, const struct http_io *io,
+    struct http_req *req)
+{
+	const char	*s;
+
+	s = origin_scheme(&app->cfg, io_param(io, "REMOTE_ADDR"),
+	    io_param(io, "HTTP_X_FORWARDED_PROTO"), req->scheme);
+	if (s != req->scheme)
+		snprintf(req->scheme, sizeof(req->scheme), "%s", s);
+}
+
 /* Parse, route, answer, free: everything a request made is gone after. */
 static void
 serve_one(struct app *app, const struct route *routes, size_t n,
@@ -220,6 +232,8 @@ serve_one(struct app *app, const struct route *routes, size_t n,
 
 	memset(&resp, 0, sizeof(resp));
 	status = http_req_parse(&req, io, 0, err, sizeof(err));
+	if (status == 0)
+		set_scheme(app, io, &req);
 	if (status == 0 && wants_body(routes, n, &req))
 		status = http_req_read_body(&req, io, err, sizeof(err));
 	if (status == 413)
@@ -294,6 +308,41 @@ worker(struct app *app, const struct route *routes, size_t n, int fd)
 	return 0;
 }
 
+/* Who may connect to the socket: its mode and group (-1: ours). */
+struct sockperm {
+	mode_t	 mode;
+	gid_t	 gid;
+};
+
+/*
+ * Make the unix socket at path with exactly sp's mode and group: the
+ * umask keeps it closed while it is made, so no other user can connect
+ * in between.  Returns the listening fd, or -1 (logged).
+ */
+static int
+open_socket(const char *path, const struct sockperm *sp)
+{
+	mode_t	 old;
+	int	 fd;
+
+	old = umask(0177);
+	fd = FCGX_OpenSocket(path, 128);
+	umask(old);
+	if (fd == -1) {
+		log_warn("%s: cannot listen on %s", __func__, path);
+		return -1;
+	}
+	if ((sp->gid != (gid_t)-1 && chown(path, (uid_t)-1, sp->gid) == -1) ||
+	    chmod(path, sp->mode) == -1) {
+		log_warn("%s: cannot set the owner or mode of %s", __func__,
+		    path);
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
 /*
  * Listen on a unix socket and keep nworkers processes serving it: one
  * that dies is replaced, so a crash costs one request, not the service.
@@ -301,16 +350,13 @@ worker(struct app *app, const struct route *routes, size_t n, int fd)
  */
 static int
 supervise(struct app *app, const struct route *routes, size_t n,
-    const char *path, int nworkers)
+    const char *path, const struct sockperm *sp, int nworkers)
 {
 	pid_t	 pids[16], pid;
 	int	 fd, i, status, running = 0;
 
-	if ((fd = FCGX_OpenSocket(path, 128)) == -1) {
-		log_warn("%s: cannot listen on %s", __func__, path);
+	if ((fd = open_socket(path, sp)) == -1)
 		return 1;
-	}
-	chmod(path, 0666);
 	for (i = 0; i < nworkers; i++)
 		pids[i] = 0;
 	while (!quit) {
@@ -357,14 +403,33 @@ app_serve(struct app *app, const struct route *routes, size_t n, int argc,
 {
 	struct http_io		 io;
 	struct sigaction	 sa;
+	struct sockperm		 sp = { 0660, (gid_t)-1 };
 	const char		*sock = NULL, *errstr = NULL;
-	long			 workers = 1;
+	long			 workers = 1, mode;
+	struct group		*gr;
 	char			*end;
 	int			 i;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
 			sock = argv[++i];
+		else if (strcmp(argv[i], "--socket-mode") == 0 &&
+		    i + 1 < argc) {
+			/* Owner and group only: never for other users. */
+			mode = strtol(argv[++i], &end, 8);
+			if (*end != '\0' || end == argv[i] || mode < 0 ||
+			    (mode & ~0770) != 0)
+				errstr = "--socket-mode takes an octal mode "
+				    "within 0770, such as 0660";
+			else
+				sp.mode = (mode_t)mode;
+		} else if (strcmp(argv[i], "--socket-group") == 0 &&
+		    i + 1 < argc) {
+			if ((gr = getgrnam(argv[++i])) == NULL)
+				errstr = "--socket-group: no such group";
+			else
+				sp.gid = gr->gr_gid;
+		}
 		else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
 			workers = strtol(argv[++i], &end, 10);
 			if (*end != '\0' || workers < 1 || workers > 16)
@@ -372,7 +437,8 @@ app_serve(struct app *app, const struct route *routes, size_t n, int argc,
 		} else if (strcmp(argv[i], "--check-config") == 0)
 			return app->config_ok ? 0 : 1;
 		else
-			errstr = "usage: [--socket PATH [--workers N]] "
+			errstr = "usage: [--socket PATH [--workers N] "
+			    "[--socket-mode 0660] [--socket-group GROUP]] "
 			    "[--check-config]";
 	}
 	if (errstr != NULL) {
@@ -395,7 +461,7 @@ app_serve(struct app *app, const struct route *routes, size_t n, int argc,
 		return 1;
 	}
 	if (sock != NULL)
-		return supervise(app, routes, n, sock, (int)workers);
+		return supervise(app, routes, n, sock, &sp, (int)workers);
 	return worker(app, routes, n, 0);	/* socket on stdin */
 }
 

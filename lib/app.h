@@ -60,7 +60,10 @@ void	 app_dispatch(struct app *, const struct route *, size_t nroutes,
 /*
  * Serve requests until the process is told to stop (SIGTERM): with
  * "--socket PATH [--workers N]" on a unix socket of its own with N
- * worker processes, kept alive; FastCGI on stdin when a FastCGI server
+ * worker processes, kept alive (the socket is made with mode
+ * "--socket-mode" (default 0660, never open to other users) and group
+ * "--socket-group" (default the process's own): put it where only the web
+ * server's group can reach it, in a 0750 directory); FastCGI on stdin when a FastCGI server
  * started it; one request when run as CGI.  "--check-config" only checks
  * the configuration.  Returns the exit status.
  */

@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "origin.h"
 #include "tz.h"
 
 #define ENV_MAX_ENTRIES	 128
 #define ENV_LINE_MAX	 4096
 
-enum ctype { C_STR, C_SECRET, C_INT, C_ENUM, C_URL, C_TZ, C_BOOL };
+enum ctype { C_STR, C_SECRET, C_INT, C_ENUM, C_URL, C_TZ, C_BOOL, C_HOSTS,
+    C_ADDRS };
 
 struct setting {
 	const char	*name;
@@ -73,6 +75,9 @@ static const struct setting settings[] = {
 	    NULL },
 	{ "RECONCILE_LEASE_SECONDS", C_INT, OFF(reconcile_lease_seconds),
 	    "300", 10, 3600, NULL },
+	{ "ALLOWED_HOSTS", C_HOSTS, OFF(allowed_hosts), NULL, 0, 2048, NULL },
+	{ "TRUSTED_PROXIES", C_ADDRS, OFF(trusted_proxies), NULL, 0, 2048,
+	    NULL },
 };
 
 struct envfile {
@@ -281,6 +286,17 @@ setting_apply(struct config *cfg, const struct setting *s, const char *v,
 		if (tz_init(v) == -1) {
 			snprintf(why, whysz, "must be an IANA time zone name "
 			    "such as America/Los_Angeles");
+			return -1;
+		}
+		break;
+	case C_HOSTS:
+	case C_ADDRS:
+		if (strlen(v) > (size_t)s->max || !(s->type == C_HOSTS ?
+		    origin_valid_hosts(v) : origin_valid_proxies(v))) {
+			snprintf(why, whysz, "must be a list of %s, separated "
+			    "by commas", s->type == C_HOSTS ?
+			    "host names (with an optional :port)" :
+			    "IP addresses");
 			return -1;
 		}
 		break;

@@ -35,6 +35,8 @@ struct config {
 	char	*timezone;
 	long	 anonymous_writes;	/* STAFF_ANONYMOUS_WRITES=1, demos only */
 	long	 reconcile_lease_seconds;
+	char	*allowed_hosts;		/* Origin hosts; NULL: the request's */
+	char	*trusted_proxies;	/* X-Forwarded-Proto from; NULL: none */
 };
 
 /*

@@ -3,8 +3,15 @@
 // working week (finished jobs, one in progress, vehicles, payments) and
 // not only "scheduled".  It goes through the API as the staff login, as a
 // person on a tablet would, and does nothing if anyone worked a job yet.
-// Usage: node scripts/demo-activity.mjs BASE_URL USER PASSWORD
-const [base, user, password] = process.argv.slice(2);
+// Usage: STAFF_PASSWORD=… node scripts/demo-activity.mjs BASE_URL USER
+// (the password comes from the environment: a command line is visible to
+// every local user in ps).
+const [base, user] = process.argv.slice(2);
+const password = process.env.STAFF_PASSWORD;
+if (!base || !user || !password) {
+  console.error('usage: STAFF_PASSWORD=... node scripts/demo-activity.mjs BASE_URL USER');
+  process.exit(2);
+}
 const auth = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
 
 async function call(method, path, body, version) {

@@ -12,7 +12,13 @@
 # them; the stack only adds what it owns (the database socket and login,
 # and the demo Square).  Every process it starts has a pid file in
 # $STACK_DIR/run, and stop stops exactly those.
+#
+# Started as root, every process of the stack runs as the unprivileged
+# user STACK_USER (default safari, made when missing), MariaDB included;
+# only nginx's master stays root.  $STACK_DIR belongs to that user.
 set -euo pipefail
+# Nothing the stack writes (logs, secrets, data) is world-readable.
+umask 027
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STACK_DIR=${STACK_DIR:-$ROOT/var}
@@ -30,6 +36,40 @@ PROGRAMS=${STACK_PROGRAMS:-"calendar:2 job:2 reconcile:2 webhook:2"}
 say() { [ -n "${QUIET:-}" ] || echo "$@"; }
 die() { echo "stack: $*" >&2; exit 1; }
 
+RUN_USER=
+[ "$(id -u)" -eq 0 ] && RUN_USER=${STACK_USER:-safari}
+
+as_user() {	# as_user CMD...: run CMD as the stack's user (exec, same pid)
+	if [ -n "$RUN_USER" ]; then
+		setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups \
+		    -- "$@"
+	else
+		"$@"
+	fi
+}
+
+own() {		# own PATH...: hand paths to the stack's user
+	[ -z "$RUN_USER" ] || chown "$RUN_USER:" "$@"
+}
+
+# Started as root: make the stack's user when missing (another stack may
+# be making it at the same moment, and useradd may find /etc/passwd
+# locked), and make sure it can read the code it runs.
+ensure_user() {
+	local i
+	[ -n "$RUN_USER" ] || return 0
+	for ((i = 0; i < 50; i++)); do
+		id -u "$RUN_USER" >/dev/null 2>&1 && break
+		useradd --system --user-group --no-create-home \
+		    --home-dir /nonexistent --shell /usr/sbin/nologin \
+		    "$RUN_USER" >/dev/null 2>&1 || sleep 0.2
+	done
+	id -u "$RUN_USER" >/dev/null 2>&1 ||
+	    die "cannot create the user $RUN_USER (set STACK_USER to another)"
+	as_user test -r "$ROOT/htdocs/calendar.html" -a -x "$BUILD/cgi-bin/calendar" ||
+	    die "the user $RUN_USER cannot read $ROOT or $BUILD (make their parent directories searchable)"
+}
+
 # The value of a setting: the environment, else .env (last line wins;
 # SAFARI_ENV_FILE names another file, as it does for the programs).
 setting() {
@@ -43,6 +83,15 @@ setting() {
 	    "$ENV_FILE" | tail -n 1)
 	v=${v%\"}; v=${v#\"}; v=${v%\'}; v=${v#\'}
 	printf '%s' "$v"
+}
+
+# Is the setting present at all (set, maybe empty) in the environment or
+# .env?  Only an absent one is filled in by the stack.
+has_setting() {
+	local name=$1
+	[ -n "${!name+x}" ] && return 0
+	[ -f "$ENV_FILE" ] &&
+	    grep -q "^[[:space:]]*\(export[[:space:]]\+\)\?$name[[:space:]]*=" "$ENV_FILE"
 }
 
 # A secret kept in $STACK_DIR (made once, so re-running keeps it).
@@ -82,25 +131,31 @@ wait_for() {	# wait_for SECONDS WHAT COMMAND...: until COMMAND succeeds
 	die "$what did not come up (see $LOG)"
 }
 
-db() {	# run SQL as the database's administrator
+db() {	# run SQL as the database's administrator (the invoking user)
 	mariadb --no-defaults --default-character-set=utf8mb4 --socket="$SOCK" \
 	    -u "$(id -un)" "$@"
 }
 
 start_db() {
-	local user
-	user=$(id -un)
+	local user admin
+	user=${RUN_USER:-$(id -un)}
+	admin=$(id -un)
 	if ! alive "$RUN/mariadb.pid"; then
 		rm -f "$SOCK"
 		if [ ! -d "$STACK_DIR/mysql/mysql" ]; then
 			say "Creating the database in $STACK_DIR/mysql"
+			# Only the invoking user (root or the developer) is a
+			# database administrator, by its unix socket login.
 			mariadb-install-db --no-defaults --user="$user" \
 			    --datadir="$STACK_DIR/mysql" \
 			    --auth-root-authentication-method=socket \
+			    --auth-root-socket-user="$admin" \
 			    --skip-test-db >"$LOG/mariadb-install.log" 2>&1 ||
 			    die "mariadb-install-db failed (see $LOG/mariadb-install.log)"
 		fi
-		mariadbd --no-defaults --user="$user" \
+		[ -z "$RUN_USER" ] || chown -R "$RUN_USER:" "$STACK_DIR/mysql"
+		# Its files and logs are not world-readable either.
+		UMASK=0640 UMASK_DIR=0750 as_user mariadbd --no-defaults --user="$user" \
 		    --datadir="$STACK_DIR/mysql" --socket="$SOCK" \
 		    --pid-file="$RUN/mariadb.pid" --skip-networking \
 		    --log-error="$LOG/mariadb.log" \
@@ -139,9 +194,10 @@ start_fake_square() {
 		return
 	fi
 	port=$(free_port)
-	node "$ROOT/tests/fake-square/server.mjs" --port "$port" \
-	    --token "$(secret demo_square_token)" --seed demo \
-	    --tz "$TZ_NAME" >"$LOG/fake-square.log" 2>&1 &
+	# The token through the environment: a command line is public.
+	FAKE_SQUARE_TOKEN=$(secret demo_square_token) as_user \
+	    node "$ROOT/tests/fake-square/server.mjs" --port "$port" \
+	    --seed demo --tz "$TZ_NAME" >"$LOG/fake-square.log" 2>&1 &
 	echo $! >"$RUN/fake-square.pid"
 	echo "http://127.0.0.1:$port" >"$STACK_DIR/fake-square.url"
 	wait_for 20 "the demo Square" curl -fsS "http://127.0.0.1:$port/__control/state"
@@ -154,8 +210,11 @@ start_programs() {
 		workers=${p##*:}
 		alive "$RUN/$name.pid" && continue
 		rm -f "$RUN/$name.sock"
-		"$BUILD/cgi-bin/$name" --socket "$RUN/$name.sock" \
-		    --workers "$workers" >>"$LOG/$name.log" 2>&1 &
+		# The socket is 0660 with the user's group, which nginx's
+		# workers run as: no other local user can reach it.
+		as_user "$BUILD/cgi-bin/$name" --socket "$RUN/$name.sock" \
+		    --socket-mode 0660 --workers "$workers" \
+		    >>"$LOG/$name.log" 2>&1 &
 		echo $! >"$RUN/$name.pid"
 	done
 	for p in $PROGRAMS; do
@@ -163,12 +222,31 @@ start_programs() {
 	done
 }
 
+# The names the server answers to: loopback, and ALLOWED_HOSTS (without
+# ports); every other Host goes to the default server, which closes it.
+server_names() {
+	local names="localhost 127.0.0.1" h
+	for h in $(setting ALLOWED_HOSTS | tr ',' ' '); do
+		h=${h%:*[0-9]}
+		[[ $h =~ ^[A-Za-z0-9.-]{1,253}$ ]] ||
+		    die "ALLOWED_HOSTS: $h is not a host name"
+		names="$names $h"
+	done
+	printf '%s' "$names"
+}
+
 start_nginx() {
-	local userline=""
+	local userline="" names
 	mkdir -p "$STACK_DIR/nginx"
-	[ "$(id -u)" -eq 0 ] && userline="user $(id -un) $(id -gn);"
+	own "$STACK_DIR/nginx"
+	[ -n "$RUN_USER" ] && userline="user $RUN_USER $(id -gn "$RUN_USER");"
+	names=$(server_names)
+	# nginx's master (root) opens the logs: make them 0640 first.
+	touch "$LOG/nginx-access.log" "$LOG/nginx-error.log"
+	own "$LOG/nginx-access.log" "$LOG/nginx-error.log"
 	sed -e "s|@VAR@|$STACK_DIR|g" -e "s|@ROOT@|$ROOT|g" \
 	    -e "s|@PORT@|$PORT|g" -e "s|@USER@|$userline|g" \
+	    -e "s|@SERVER_NAMES@|$names|g" \
 	    "$ROOT/nginx/nginx.conf.in" >"$STACK_DIR/nginx.conf"
 	if alive "$RUN/nginx.pid"; then
 		nginx -q -p "$STACK_DIR/nginx" -c "$STACK_DIR/nginx.conf" -s reload
@@ -181,18 +259,36 @@ start_nginx() {
 
 start_schedule() {
 	[ -n "${NO_SCHEDULE:-}" ] && return
+	[ -n "$CRON_SECRET" ] || return 0	# the endpoint is closed
 	alive "$RUN/schedule.pid" && return
-	"$ROOT/scripts/schedule.sh" "http://127.0.0.1:$PORT/api/cron/reconcile" \
+	as_user "$ROOT/scripts/schedule.sh" "http://127.0.0.1:$PORT/api/cron/reconcile" \
 	    "$STACK_DIR/cron-header" >>"$LOG/schedule.log" 2>&1 &
 	echo $! >"$RUN/schedule.pid"
 }
 
 start() {
-	local staff_user staff_password demo=""
+	local staff_user staff_password staff_made demo="" cron_made=""
 	mkdir -p "$RUN" "$LOG"
 	for p in $PROGRAMS; do
 		[ -x "$BUILD/cgi-bin/${p%%:*}" ] || die "build first: make"
 	done
+	ensure_user
+	# The stack's user owns its directory; the sockets' directory and
+	# the logs are closed to other users (0750, 0640).
+	own "$STACK_DIR" "$RUN" "$LOG"
+	chmod 0750 "$STACK_DIR" "$RUN" "$LOG"
+	for f in "$LOG"/*.log; do
+		[ -e "$f" ] || continue
+		chmod 0640 "$f"
+		own "$f"
+	done
+	# The settings file, where the stack's user can read it (the
+	# admin's own .env may be readable by root only).
+	if [ -n "$RUN_USER" ] && [ -f "$ENV_FILE" ]; then
+		(umask 077; cat "$ENV_FILE" >"$STACK_DIR/settings.env")
+		own "$STACK_DIR/settings.env"
+		export SAFARI_ENV_FILE=$STACK_DIR/settings.env
+	fi
 	TZ_NAME=$(setting BUSINESS_TIMEZONE)
 	TZ_NAME=${TZ_NAME:-America/Los_Angeles}
 
@@ -201,16 +297,19 @@ start() {
 	MYSQL_PASSWORD=$(secret db_password)
 	export MYSQL_PASSWORD
 
-	# The reconcile secret: the configured one, else one made here.
-	if [ -z "$(setting CRON_SECRET)" ]; then
-		CRON_SECRET=$(secret cron_secret)
-	else
+	# The reconcile secret: the configured one (an empty one stays
+	# empty, and the endpoint fails closed), else one made here.
+	if has_setting CRON_SECRET; then
 		CRON_SECRET=$(setting CRON_SECRET)
+	else
+		CRON_SECRET=$(secret cron_secret)
+		cron_made=1
 	fi
 	export CRON_SECRET
 	# The token goes in a header file, not on a command line.
 	(umask 077; printf 'Authorization: Bearer %s\n' "$CRON_SECRET" \
 	    >"$STACK_DIR/cron-header")
+	own "$STACK_DIR/cron-header"
 
 	# No Square token configured: the demo Square, seeded with a week.
 	if [ -z "$(setting SQUARE_ACCESS_TOKEN)" ]; then
@@ -230,10 +329,16 @@ start() {
 	staff_user=$(setting STAFF_USER)
 	staff_user=${staff_user:-staff}
 	staff_password=$(setting STAFF_PASSWORD)
-	[ -n "$staff_password" ] || staff_password=$(secret staff_password)
-	printf '%s:%s\n' "$staff_user" \
-	    "$(printf '%s' "$staff_password" | openssl passwd -apr1 -stdin)" \
-	    >"$STACK_DIR/htpasswd"
+	staff_made=
+	if [ -z "$staff_password" ]; then
+		staff_password=$(secret staff_password)
+		staff_made=1
+	fi
+	# SHA-512 crypt, readable by nginx's workers only.
+	(umask 077; printf '%s:%s\n' "$staff_user" \
+	    "$(printf '%s' "$staff_password" | openssl passwd -6 -stdin)" \
+	    >"$STACK_DIR/htpasswd")
+	own "$STACK_DIR/htpasswd"
 
 	"$BUILD/cgi-bin/calendar" --check-config ||
 	    die "fix the settings named above (see .env.example)"
@@ -247,14 +352,16 @@ start() {
 	dow=$(TZ=$TZ_NAME date +%u)
 	monday=$(TZ=$TZ_NAME date -d "-$((dow - 1)) days" +%F)
 	ahead=$(TZ=$TZ_NAME date -d "+30 days" +%F)
-	curl -fsS -X POST -H @"$STACK_DIR/cron-header" \
+	[ -z "$CRON_SECRET" ] ||
+	    curl -fsS -X POST -H @"$STACK_DIR/cron-header" \
 	    "http://127.0.0.1:$PORT/api/cron/reconcile?from=$monday&to=$ahead" \
 	    >/dev/null 2>&1 ||
 	    say "(the first reconcile did not succeed; see $LOG/reconcile.log)"
 	# The demo week, worked as staff would (once; nothing if worked).
 	if [ -n "$demo" ] && [ -z "${NO_DEMO_ACTIVITY:-}" ]; then
-		node "$ROOT/scripts/demo-activity.mjs" "http://127.0.0.1:$PORT" \
-		    "$staff_user" "$staff_password" >>"$LOG/demo.log" 2>&1 ||
+		STAFF_PASSWORD=$staff_password as_user \
+		    node "$ROOT/scripts/demo-activity.mjs" "http://127.0.0.1:$PORT" \
+		    "$staff_user" >>"$LOG/demo.log" 2>&1 ||
 		    say "(the demo activity did not complete; see $LOG/demo.log)"
 	fi
 
@@ -275,9 +382,18 @@ ENV
 	say "Safari Detail Ops is running."
 	say "  Calendar:    http://127.0.0.1:$PORT/en/calendar  (Spanish: /es/calendar)"
 	say "  Reconcile:   http://127.0.0.1:$PORT/en/admin/reconcile"
-	say "  Staff login: $staff_user / $staff_password"
-	say "  Cron secret: $CRON_SECRET"
-	say "  Reconcile now: curl -H \"Authorization: Bearer \$CRON_SECRET\" http://127.0.0.1:$PORT/api/cron/reconcile"
+	if [ -n "$staff_made" ]; then
+		say "  Staff login: $staff_user / $staff_password"
+	else
+		say "  Staff login: $staff_user (the password of STAFF_PASSWORD)"
+	fi
+	# A secret is printed only when it was made here.
+	if [ -n "$cron_made" ]; then
+		say "  Cron secret: $CRON_SECRET  (made in $STACK_DIR/cron_secret)"
+	elif [ -z "$CRON_SECRET" ]; then
+		say "  Cron secret: CRON_SECRET is empty: the reconcile endpoint answers 503"
+	fi
+	say "  Reconcile now: curl -H @$STACK_DIR/cron-header http://127.0.0.1:$PORT/api/cron/reconcile"
 	[ -n "$demo" ] && say "  Square:      the demo Square at $(cat "$STACK_DIR/fake-square.url") (no SQUARE_ACCESS_TOKEN set)"
 	say "  Logs:        $LOG"
 	say "Stop it with: make stop"

@@ -16,9 +16,13 @@ const DAY = 86400000;
 
 /* Starts the server; resolves to { child, base } once it prints its line.
  * The child is killed if this process exits first (a failed test). */
-async function start(args = []) {
+async function start(args = [], token) {
+	const env = { ...process.env };
+	delete env.FAKE_SQUARE_TOKEN;
+	if (token !== undefined)
+		env.FAKE_SQUARE_TOKEN = token;
 	const child = spawn(process.execPath, [SERVER, '--port', '0', ...args],
-	    { stdio: ['ignore', 'pipe', 'pipe'] });
+	    { stdio: ['ignore', 'pipe', 'pipe'], env });
 	const orphan = () => child.kill('SIGKILL');
 	process.once('exit', orphan);
 	child.once('exit', () => process.off('exit', orphan));
@@ -93,7 +97,7 @@ async function pageAll(params) {
 }
 
 before(async () => {
-	srv = await start(['--token', TOKEN]);
+	srv = await start([], TOKEN);
 });
 
 after(() => {

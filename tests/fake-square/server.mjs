@@ -21,6 +21,7 @@
 
 import crypto from 'node:crypto';
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const SQUARE_VERSION = '2025-08-20';	/* newest release in the spec */
@@ -43,7 +44,7 @@ const MAX_SPAN_MS = 31 * DAY_MS;	/* ListBookings start_at window */
 
 function usage(msg) {
 	process.stderr.write(`fake-square: ${msg}\nusage: node server.mjs ` +
-	    '--port N [--host 127.0.0.1] [--token TOKEN] ' +
+	    '--port N [--host 127.0.0.1] [--token-file PATH] ' +
 	    '[--seed demo|none] [--tz America/Los_Angeles]\n');
 	process.exit(2);
 }
@@ -54,7 +55,7 @@ function parseCli() {
 		v = parseArgs({ options: {
 			port: { type: 'string', default: '0' },
 			host: { type: 'string', default: '127.0.0.1' },
-			token: { type: 'string' },
+			'token-file': { type: 'string' },
 			seed: { type: 'string', default: 'none' },
 			tz: { type: 'string', default: 'America/Los_Angeles' },
 		} }).values;
@@ -76,9 +77,19 @@ function parseCli() {
 	} catch {
 		usage(`unknown time zone ${v.tz}`);
 	}
-	if (v.token === '')
-		usage('--token must not be empty');
-	return { port: Number(v.port), host: v.host, token: v.token ?? null,
+	/* The token never on the command line (ps shows it to every local
+	 * user): from FAKE_SQUARE_TOKEN, or the first line of a file. */
+	let token = process.env.FAKE_SQUARE_TOKEN ?? null;
+	if (v['token-file'] !== undefined) {
+		try {
+			token = readFileSync(v['token-file'], 'utf8').split('\n')[0];
+		} catch (e) {
+			usage(`cannot read --token-file: ${e.message}`);
+		}
+	}
+	if (token === '')
+		usage('the token must not be empty');
+	return { port: Number(v.port), host: v.host, token,
 	    seed: v.seed, tz: v.tz };
 }
 
