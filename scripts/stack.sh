@@ -39,13 +39,16 @@ die() { echo "stack: $*" >&2; exit 1; }
 RUN_USER=
 [ "$(id -u)" -eq 0 ] && RUN_USER=${STACK_USER:-safari}
 
-as_user() {	# as_user CMD...: run CMD as the stack's user (exec, same pid)
-	if [ -n "$RUN_USER" ]; then
-		setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups \
-		    -- "$@"
-	else
-		"$@"
+# as_user CMD...: run CMD as the stack's user.  In a background subshell
+# (CMD &) it execs, so $! is the pid of CMD itself, which stop signals.
+as_user() {
+	local pre=()
+	[ -z "$RUN_USER" ] ||
+	    pre=(setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups --)
+	if [ "$BASHPID" != "$$" ]; then
+		exec "${pre[@]}" "$@"
 	fi
+	"${pre[@]}" "$@"
 }
 
 own() {		# own PATH...: hand paths to the stack's user
@@ -92,6 +95,32 @@ has_setting() {
 	[ -n "${!name+x}" ] && return 0
 	[ -f "$ENV_FILE" ] &&
 	    grep -q "^[[:space:]]*\(export[[:space:]]\+\)\?$name[[:space:]]*=" "$ENV_FILE"
+}
+
+# The reconcile secret: the configured one (an empty one stays empty, and
+# the endpoint fails closed with 503), else, only when CRON_SECRET is
+# absent, one made in $STACK_DIR.  Sets and exports CRON_SECRET, and
+# cron_made=1 when it was made here.
+cron_made=
+cron_secret_setup() {
+	if has_setting CRON_SECRET; then
+		CRON_SECRET=$(setting CRON_SECRET)
+	else
+		CRON_SECRET=$(secret cron_secret)
+		cron_made=1
+	fi
+	export CRON_SECRET
+}
+
+# What start prints about it: the secret only when it was made here.
+cron_secret_say() {
+	if [ -n "$cron_made" ]; then
+		say "  Cron secret: $CRON_SECRET  (made in $STACK_DIR/cron_secret)"
+	elif [ -z "$CRON_SECRET" ]; then
+		say "  Cron secret: CRON_SECRET is empty: the reconcile endpoint answers 503"
+	else
+		say "  Cron secret: the configured CRON_SECRET"
+	fi
 }
 
 # A secret kept in $STACK_DIR (made once, so re-running keeps it).
@@ -267,7 +296,7 @@ start_schedule() {
 }
 
 start() {
-	local staff_user staff_password staff_made demo="" cron_made=""
+	local staff_user staff_password staff_made demo=""
 	mkdir -p "$RUN" "$LOG"
 	for p in $PROGRAMS; do
 		[ -x "$BUILD/cgi-bin/${p%%:*}" ] || die "build first: make"
@@ -277,6 +306,10 @@ start() {
 	# the logs are closed to other users (0750, 0640).
 	own "$STACK_DIR" "$RUN" "$LOG"
 	chmod 0750 "$STACK_DIR" "$RUN" "$LOG"
+	for f in calendar job reconcile webhook fake-square schedule demo \
+	    mariadb mariadb-install nginx-access nginx-error; do
+		[ -e "$LOG/$f.log" ] || : >"$LOG/$f.log"
+	done
 	for f in "$LOG"/*.log; do
 		[ -e "$f" ] || continue
 		chmod 0640 "$f"
@@ -297,15 +330,7 @@ start() {
 	MYSQL_PASSWORD=$(secret db_password)
 	export MYSQL_PASSWORD
 
-	# The reconcile secret: the configured one (an empty one stays
-	# empty, and the endpoint fails closed), else one made here.
-	if has_setting CRON_SECRET; then
-		CRON_SECRET=$(setting CRON_SECRET)
-	else
-		CRON_SECRET=$(secret cron_secret)
-		cron_made=1
-	fi
-	export CRON_SECRET
+	cron_secret_setup
 	# The token goes in a header file, not on a command line.
 	(umask 077; printf 'Authorization: Bearer %s\n' "$CRON_SECRET" \
 	    >"$STACK_DIR/cron-header")
@@ -387,12 +412,7 @@ ENV
 	else
 		say "  Staff login: $staff_user (the password of STAFF_PASSWORD)"
 	fi
-	# A secret is printed only when it was made here.
-	if [ -n "$cron_made" ]; then
-		say "  Cron secret: $CRON_SECRET  (made in $STACK_DIR/cron_secret)"
-	elif [ -z "$CRON_SECRET" ]; then
-		say "  Cron secret: CRON_SECRET is empty: the reconcile endpoint answers 503"
-	fi
+	cron_secret_say
 	say "  Reconcile now: curl -H @$STACK_DIR/cron-header http://127.0.0.1:$PORT/api/cron/reconcile"
 	[ -n "$demo" ] && say "  Square:      the demo Square at $(cat "$STACK_DIR/fake-square.url") (no SQUARE_ACCESS_TOKEN set)"
 	say "  Logs:        $LOG"
@@ -431,11 +451,12 @@ start)		start ;;
 stop)		stop ;;
 db-stop)	stop_pid mariadb ;;
 db-start)	QUIET=1 start_db ;;
+cron-secret)	cron_secret_setup; cron_secret_say ;;	# what start does (tests)
 status)
 	for f in "$RUN"/*.pid; do
 		[ -e "$f" ] || continue
 		n=$(basename "$f" .pid)
 		if alive "$f"; then echo "$n: running"; else echo "$n: stopped"; fi
 	done ;;
-*)	echo "usage: $0 start|stop|status|db-stop|db-start" >&2; exit 2 ;;
+*)	echo "usage: $0 start|stop|status|db-stop|db-start|cron-secret" >&2; exit 2 ;;
 esac
