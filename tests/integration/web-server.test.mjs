@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { env, api, get, sendWebhook, reconcile, cgi } from './helpers.mjs';
 
 const { hostname, port } = new URL(env.base);
@@ -335,6 +335,34 @@ describe('least privilege of the stack (items 1, 3, 9, 10, 11)', () => {
       assert.ok(st.isSocket(), name);
       assert.equal(st.mode & 0o777, 0o660, name);
     }
+  });
+
+  test('--socket-mode and --socket-group set the socket; a mode open to others is refused', async () => {
+    const dir = fs.mkdtempSync('/tmp/sdo-sock.');
+    const sock = path.join(dir, 'calendar.sock');
+    const group = isRoot ? 'nogroup' : spawnSync('id', ['-gn'], { encoding: 'utf8' }).stdout.trim();
+    const gid = Number(spawnSync('getent', ['group', group], { encoding: 'utf8' }).stdout.split(':')[2]);
+    const prog = path.join(env.build, 'cgi-bin', 'calendar');
+    const penv = { PATH: process.env.PATH, SAFARI_ENV_FILE: '/dev/null' };
+    const child = spawn(prog, ['--socket', sock, '--socket-mode', '0640', '--socket-group', group],
+      { env: penv, stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+      const st = fs.statSync(sock);
+      assert.equal(st.mode & 0o777, 0o640);
+      assert.equal(st.gid, gid);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    for (const mode of ['0666', '0606', 'rw', '']) {
+      const r = spawnSync(prog, ['--socket', sock, '--socket-mode', mode], { env: penv, encoding: 'utf8' });
+      assert.equal(r.status, 1, mode);
+      assert.match(r.stderr, /--socket-mode/, mode);
+    }
+    const r = spawnSync(prog, ['--socket', sock, '--socket-group', 'no-such-group-x'], { env: penv, encoding: 'utf8' });
+    assert.equal(r.status, 1);
   });
 
   test('another local user cannot connect to a program socket', { skip: !isRoot && 'needs root to become another user' }, () => {
