@@ -257,7 +257,7 @@ server_names() {
 	local names="localhost 127.0.0.1" h
 	for h in $(setting ALLOWED_HOSTS | tr ',' ' '); do
 		h=${h%:*[0-9]}
-		[[ $h =~ ^[A-Za-z0-9.-]{1,253}$ ]] ||
+		[[ $h =~ ^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})$ ]] ||
 		    die "ALLOWED_HOSTS: $h is not a host name"
 		names="$names $h"
 	done
