@@ -73,6 +73,9 @@ static const struct setting settings[] = {
 	    NULL },
 	{ "RECONCILE_LEASE_SECONDS", C_INT, OFF(reconcile_lease_seconds),
 	    "300", 10, 3600, NULL },
+	{ "PUSH_SOCKET", C_STR, OFF(push_socket), NULL, 0, 107, NULL },
+	{ "POLL_INTERVAL_PUSH_MS", C_INT, OFF(poll_interval_push_ms), "60000",
+	    1000, 3600000, NULL },
 };
 
 struct envfile {

@@ -35,6 +35,8 @@ struct config {
 	char	*timezone;
 	long	 anonymous_writes;	/* STAFF_ANONYMOUS_WRITES=1, demos only */
 	long	 reconcile_lease_seconds;
+	char	*push_socket;		/* nchan publisher; NULL: no push */
+	long	 poll_interval_push_ms;	/* polling while the stream is up */
 };
 
 /*

@@ -166,6 +166,8 @@ start_programs() {
 start_nginx() {
 	local userline=""
 	mkdir -p "$STACK_DIR/nginx"
+	# The live-update publisher's socket: only this user may enter.
+	mkdir -p "$RUN/push" && chmod 0700 "$RUN/push"
 	[ "$(id -u)" -eq 0 ] && userline="user $(id -un) $(id -gn);"
 	sed -e "s|@VAR@|$STACK_DIR|g" -e "s|@ROOT@|$ROOT|g" \
 	    -e "s|@PORT@|$PORT|g" -e "s|@USER@|$userline|g" \
@@ -208,6 +210,12 @@ start() {
 		CRON_SECRET=$(setting CRON_SECRET)
 	fi
 	export CRON_SECRET
+	# Live updates: the programs publish to nginx's nchan here (the
+	# configured PUSH_SOCKET wins; "none" turns publishing off).
+	PUSH_SOCKET=$(setting PUSH_SOCKET)
+	[ -n "$PUSH_SOCKET" ] || PUSH_SOCKET=$RUN/push/publish.sock
+	[ "$PUSH_SOCKET" = none ] && PUSH_SOCKET=
+	export PUSH_SOCKET
 	# The token goes in a header file, not on a command line.
 	(umask 077; printf 'Authorization: Bearer %s\n' "$CRON_SECRET" \
 	    >"$STACK_DIR/cron-header")
@@ -269,6 +277,7 @@ SQUARE_WEBHOOK_SIGNATURE_KEY=${SQUARE_WEBHOOK_SIGNATURE_KEY:-}
 SQUARE_WEBHOOK_URL=${SQUARE_WEBHOOK_URL:-}
 MYSQL_SOCKET=$SOCK
 STACK_DIR=$STACK_DIR
+PUSH_SOCKET=${PUSH_SOCKET:-}
 ENV
 	chmod 600 "$STACK_DIR/stack.env"
 	say ""
