@@ -37,7 +37,7 @@ LIB_SRCS	 = lib/log.c lib/config.c lib/tz.c lib/db.c lib/http.c \
 		   lib/reconcile.c lib/webhook.c lib/push.c
 PROGS		 = calendar job reconcile webhook
 UNIT_TESTS	 = test_tz test_square test_config test_http test_jobs test_api \
-		   test_webhook
+		   test_webhook test_push
 SERVICE_TESTS	 = test_square_http
 
 LIB		 = $(BUILD)/lib/libsafari.so
