@@ -142,3 +142,17 @@ test('without /api/events (a server with no nchan) the page polls at its interva
   const r = await api('GET', '/api/events');
   assert.notEqual(r.status, 404, 'this stack has nchan');
 });
+
+test('an open job page shows another tablet\'s change to it within 2 s', async () => {
+  const job = await pickJob(8);
+  const o = await openPage(browser, `/en/jobs/${encodeURIComponent(job.id)}?pollMs=600000`);
+  try {
+    await o.page.waitForSelector('#job:not([hidden])');
+    await o.page.waitForSelector('.live-marker:not([hidden])', { timeout: 10000 });
+    const want = job.workStatus === 'in_progress' ? 'checked_in' : 'in_progress';
+    await patchJobAsOther(job.id, { workStatus: want });
+    await o.page.waitForSelector(`button[data-status="${want}"][aria-pressed="true"]`, { timeout: SHOWN_WITHIN_MS });
+  } finally {
+    await o.context.close();
+  }
+});
