@@ -11,6 +11,7 @@
 #include "db.h"
 #include "jobs.h"
 #include "log.h"
+#include "push.h"
 #include "reconcile.h"
 #include "runs.h"
 #include "webhook.h"
@@ -134,6 +135,8 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		    json_object_new_string(app->cfg.timezone));
 		json_object_object_add(data, "pollIntervalMs",
 		    json_object_new_int64(app->cfg.poll_interval_ms));
+		json_object_object_add(data, "pollIntervalPushMs",
+		    json_object_new_int64(app->cfg.poll_interval_push_ms));
 		json_object_object_add(data, "generatedAt",
 		    json_object_new_string(now));
 		json_object_object_add(data, "jobs", jobs);
@@ -210,6 +213,26 @@ job_get(struct app *app, struct http_req *req, struct http_resp *resp)
 	http_ok(resp, 200, job);
 }
 
+/* Tell the open pages that a staff PATCH changed job id (now as job). */
+static void
+push_patched(struct app *app, const char *id, struct json_object *job)
+{
+	struct json_object	*v;
+	struct push_job		 e;
+	time_t			 when;
+
+	if (app->cfg.push_socket == NULL ||
+	    !json_object_object_get_ex(job, "appointmentTime", &v) ||
+	    tz_parse_rfc3339(json_object_get_string(v), &when) == -1)
+		return;
+	memset(&e, 0, sizeof(e));
+	snprintf(e.id, sizeof(e.id), "%s", id);
+	if (json_object_object_get_ex(job, "version", &v))
+		e.version = json_object_get_int64(v);
+	push_set_days(&e, when, 0);
+	push_jobs(app->cfg.push_socket, &e, 1);
+}
+
 static void
 job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 {
@@ -253,6 +276,7 @@ job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 		if (json_object_object_get_ex(job, "version", &v))
 			snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"",
 			    (long long)json_object_get_int64(v));
+		push_patched(app, req->id, job);	/* committed */
 		http_ok(resp, 200, job);
 		break;
 	case PATCH_NOT_FOUND:

@@ -78,6 +78,9 @@ static const struct setting settings[] = {
 	{ "ALLOWED_HOSTS", C_HOSTS, OFF(allowed_hosts), NULL, 0, 2048, NULL },
 	{ "TRUSTED_PROXIES", C_ADDRS, OFF(trusted_proxies), NULL, 0, 2048,
 	    NULL },
+	{ "PUSH_SOCKET", C_STR, OFF(push_socket), NULL, 0, 107, NULL },
+	{ "POLL_INTERVAL_PUSH_MS", C_INT, OFF(poll_interval_push_ms), "60000",
+	    1000, 3600000, NULL },
 };
 
 struct envfile {

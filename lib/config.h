@@ -37,6 +37,8 @@ struct config {
 	long	 reconcile_lease_seconds;
 	char	*allowed_hosts;		/* Origin hosts; NULL: the request's */
 	char	*trusted_proxies;	/* X-Forwarded-Proto from; NULL: none */
+	char	*push_socket;		/* nchan publisher; NULL: no push */
+	long	 poll_interval_push_ms;	/* polling while the stream is up */
 };
 
 /*

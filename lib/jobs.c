@@ -1272,8 +1272,11 @@ jobs_square_write(struct db *db, const struct job_square *rows, size_t n,
 		goto out;
 	for (i = 0; i < n; i++) {
 		s = &rows[i];
-		if (jobs_new_id(ids[i], sizeof(ids[i])) == -1 ||
-		    (checklists[i] = checklist_for(templates,
+		if (s->new_id[0] != '\0')
+			memcpy(ids[i], s->new_id, sizeof(ids[i]));
+		else if (jobs_new_id(ids[i], sizeof(ids[i])) == -1)
+			goto out;
+		if ((checklists[i] = checklist_for(templates,
 		    s->service_type)) == NULL)
 			goto out;
 		db_time_format(s->appointment_time, times[i],

@@ -88,6 +88,8 @@ struct job_square {
 	char		*customer_phone;	/* owned or NULL */
 	char		*customer_email;	/* owned or NULL */
 	time_t		 customer_cached_at;	/* 0: never */
+	char		 new_id[23];		/* the id a new job takes ("": made
+						   by jobs_square_write) */
 };
 
 /* A stored job's id, version and Square-owned fields. */

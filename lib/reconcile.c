@@ -122,6 +122,7 @@ reconcile_ctx_free(struct reconcile_ctx *ctx)
 	json_object_put(ctx->errors);
 	json_object_put(ctx->changes);
 	json_object_put(ctx->seen);
+	push_batch_free(&ctx->push);
 	memset(ctx, 0, sizeof(*ctx));
 }
 
@@ -337,6 +338,40 @@ log_ids(const char *what, const struct job_square *rows, const char *act,
 		    total > shown ? ",…" : "");
 }
 
+/*
+ * Queue the written creates and updates for the live stream: the new
+ * job's id and version 1, or the stored id and the version the write
+ * moved to, with the day and the day it moved from.
+ */
+static void
+queue_push(struct reconcile_ctx *ctx, const struct job_square *rows,
+    const char *act, size_t n, const struct job_stored *stored,
+    size_t nstored)
+{
+	const struct job_stored	*s;
+	struct push_job		 e;
+	size_t			 i;
+
+	if (ctx->cfg->push_socket == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		if (act[i] != 'c' && act[i] != 'u')
+			continue;
+		memset(&e, 0, sizeof(e));
+		s = act[i] == 'u' ? find_stored(stored, nstored,
+		    rows[i].booking_id) : NULL;
+		if (act[i] == 'u' && s == NULL)
+			continue;
+		snprintf(e.id, sizeof(e.id), "%s", s != NULL ? s->id :
+		    rows[i].new_id);
+		e.version = s != NULL ? s->version + 1 : 1;
+		push_set_days(&e, rows[i].appointment_time, s != NULL ?
+		    s->sq.appointment_time : 0);
+		if (push_batch_add(&ctx->push, &e) == -1)
+			return;
+	}
+}
+
 int
 reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
     size_t n)
@@ -408,6 +443,9 @@ reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
 		}
 		desired(ctx, todo[i], s, c, &rows[nrows]);
 		if (s == NULL) {
+			if (jobs_new_id(rows[nrows].new_id,
+			    sizeof(rows[nrows].new_id)) == -1)
+				goto out;
 			act[nrows] = 'c';
 			page.created++;
 			add_change(ctx, todo[i]->id, "create", create_fields,
@@ -441,6 +479,7 @@ reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
 	if (!ctx->dry_run) {
 		log_ids("created", rows, act, nrows);
 		log_ids("updated", rows, act, nrows);
+		queue_push(ctx, rows, act, nrows, stored, nstored);
 	}
 	ctx->counts.created += page.created;
 	ctx->counts.updated += page.updated;
@@ -517,6 +556,8 @@ run_slice(struct reconcile_ctx *ctx, struct reconcile_result *res,
 			reconcile_error(ctx, pg->errors[i].booking_id, "parse",
 			    pg->errors[i].message);
 		reconcile_upsert(ctx, pg->bookings, pg->nbookings);
+		/* Each page is its own commit: publish what it wrote. */
+		push_flush(&ctx->push, ctx->cfg->push_socket);
 		if (pg->cursor == NULL || *pg->cursor == '\0')
 			break;
 		for (i = 0; i < npages && !loop; i++)

@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "push.h"
 #include "runs.h"
 
 struct config;
@@ -42,6 +43,8 @@ struct reconcile_ctx {
 	struct json_object *errors;	/* owned: [{bookingId?,stage,message}] */
 	struct json_object *changes;	/* owned: dry runs' would-be writes */
 	struct json_object *seen;	/* owned: booking ids already done */
+	struct push_batch push;		/* owned: written changes to publish
+					   after the commit (push_flush) */
 };
 
 /*

@@ -194,6 +194,8 @@ webhook_process(struct db *db, const struct config *cfg, const char *body,
 		goto out;
 	}
 	in_tx = 0;
+	if (have_ctx)		/* committed: now tell the open pages */
+		push_flush(&ctx.push, cfg->push_socket);
 	*out = json_object_new_object();
 	json_object_object_add(*out, "eventId",
 	    json_object_new_string(event_id));

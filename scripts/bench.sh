@@ -6,6 +6,7 @@
 #   calendar JSON of a 500-job week through nginx vs the same bytes static
 #   an unchanged poll (304): bytes on the wire
 #   resident memory of a FastCGI worker, before and after the load
+#   live updates: change to screen, nginx memory with 200 streams, idle bytes
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -95,6 +96,11 @@ done
 rss_after=$(rss)
 row "calendar worker RSS before the load" "$((rss_before / 1024)).$(((rss_before % 1024) * 10 / 1024)) MiB" ""
 row "  after $served more, of random ranges" "$((rss_after / 1024)).$(((rss_after % 1024) * 10 / 1024)) MiB" "< 8 MiB, no growth: $([ $rss_after -lt 8192 ] && [ $rss_after -le $((rss_before + 512)) ] && echo pass || echo FAIL)"
+
+# --- live updates (tests/bench/push.mjs): latency, nginx memory, idle bytes
+while IFS='|' read -r tag m f b; do
+	[ "$tag" = ROW ] && row "$m" "$f" "$b"
+done < <(node tests/bench/push.mjs 2>&1 || echo "ROW|live updates|failed|see tests/bench/push.mjs")
 
 echo
 echo "Safari Detail Ops bench ($(nproc) cores, wrk ${DURATION}s runs, $(date -u +%F))"

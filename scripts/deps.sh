@@ -5,7 +5,7 @@ set -eu
 
 PKGS="gcc make pkg-config libc6-dev libfcgi-dev libjson-c-dev \
 libcurl4-openssl-dev libmariadb-dev libcunit1-dev libssl-dev \
-mariadb-server mariadb-client nginx-light curl openssl ca-certificates \
+mariadb-server mariadb-client nginx-light libnginx-mod-nchan curl openssl ca-certificates \
 chromium nodejs npm wrk valgrind tzdata procps util-linux passwd"
 
 missing=""

@@ -273,6 +273,9 @@ start_nginx() {
 	# nginx's master (root) opens the logs: make them 0640 first.
 	touch "$LOG/nginx-access.log" "$LOG/nginx-error.log"
 	own "$LOG/nginx-access.log" "$LOG/nginx-error.log"
+	# The live-update publisher's socket: only the stack's user may enter.
+	mkdir -p "$RUN/push" && chmod 0700 "$RUN/push"
+	own "$RUN/push"
 	sed -e "s|@VAR@|$STACK_DIR|g" -e "s|@ROOT@|$ROOT|g" \
 	    -e "s|@PORT@|$PORT|g" -e "s|@USER@|$userline|g" \
 	    -e "s|@SERVER_NAMES@|$names|g" \
@@ -331,6 +334,12 @@ start() {
 	export MYSQL_PASSWORD
 
 	cron_secret_setup
+	# Live updates: the programs publish to nginx's nchan here (the
+	# configured PUSH_SOCKET wins; "none" turns publishing off).
+	PUSH_SOCKET=$(setting PUSH_SOCKET)
+	[ -n "$PUSH_SOCKET" ] || PUSH_SOCKET=$RUN/push/publish.sock
+	[ "$PUSH_SOCKET" = none ] && PUSH_SOCKET=
+	export PUSH_SOCKET
 	# The token goes in a header file, not on a command line.
 	(umask 077; printf 'Authorization: Bearer %s\n' "$CRON_SECRET" \
 	    >"$STACK_DIR/cron-header")
@@ -401,6 +410,7 @@ SQUARE_WEBHOOK_SIGNATURE_KEY=${SQUARE_WEBHOOK_SIGNATURE_KEY:-}
 SQUARE_WEBHOOK_URL=${SQUARE_WEBHOOK_URL:-}
 MYSQL_SOCKET=$SOCK
 STACK_DIR=$STACK_DIR
+PUSH_SOCKET=${PUSH_SOCKET:-}
 ENV
 	chmod 600 "$STACK_DIR/stack.env"
 	say ""

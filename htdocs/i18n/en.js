@@ -13,6 +13,8 @@ export default {
   'poll.updatedSeconds': 'Updated {n}s ago',
   'poll.updatedMinutes': 'Updated {n}m ago',
   'poll.updatedHours': 'Updated {n}h ago',
+  'live.marker': 'Live',
+  'live.title': 'Changes show here as they happen',
   'poll.error': 'Couldn’t refresh: {message}',
   'poll.keptData': 'Showing the last data received.',
   retry: 'Retry',

@@ -11,6 +11,8 @@ export default {
   'poll.updatedSeconds': 'Actualizado hace {n}s',
   'poll.updatedMinutes': 'Actualizado hace {n} min',
   'poll.updatedHours': 'Actualizado hace {n} h',
+  'live.marker': 'En vivo',
+  'live.title': 'Los cambios aparecen aquí al momento',
   'poll.error': 'No se pudo actualizar: {message}',
   'poll.keptData': 'Se muestran los últimos datos recibidos.',
   retry: 'Reintentar',

@@ -1,6 +1,7 @@
 // Calendar: one week of jobs, days as columns on a tablet, a list on a phone.
 import { initPage } from '/js/page.js';
 import { usePolling } from '/js/polling.js';
+import { useLive } from '/js/live.js';
 import { h, byId, replaceChildren } from '/js/dom.js';
 import {
   dayKey, isDayKey, addDays, mondayOf, daysBetween, keyToDate, browserTimeZone, validTimeZone,
@@ -177,3 +178,16 @@ function renderLegend() {
 renderLegend();
 render();
 poll.start();
+/* A change to a shown day (or to a job moved away from one) fetches at once. */
+useLive({
+  poll,
+  t,
+  statusEl: byId('poll-status'),
+  pushIntervalMs: () => (data && data.pollIntervalPushMs) || undefined,
+  wants(job) {
+    const start = data && isDayKey(data.start) ? data.start : shownMonday();
+    const end = data && isDayKey(data.end) ? data.end : addDays(start, 6);
+    const inWeek = (d) => isDayKey(d) && d >= start && d <= end;
+    return inWeek(job.day) || inWeek(job.previousDay);
+  },
+});

@@ -7,6 +7,7 @@
 // editing.
 import { initPage, setTitle } from '/js/page.js';
 import { usePolling } from '/js/polling.js';
+import { useLive } from '/js/live.js';
 import { request, patchJob, jobUrl, errorText } from '/js/api.js';
 import { h, byId, replaceChildren } from '/js/dom.js';
 import {
@@ -649,3 +650,10 @@ const poll = usePolling({
 });
 
 poll.start();
+/* A newer version of this job, pushed: fetch it at once. */
+useLive({
+  poll,
+  t,
+  statusEl: byId('poll-status'),
+  wants: (j) => j.id === jobId && !(job && Number(j.version) <= Number(job.version)),
+});

@@ -99,8 +99,18 @@ export function usePolling(options) {
   }
 
   /* ---- scheduling ---- */
+  let liveInterval = null;       /* set by live.js while its stream is open */
+
   function baseInterval() {
-    return override ?? serverInterval;
+    return override ?? liveInterval ?? serverInterval;
+  }
+
+  /* The interval while a live stream is open (null: the usual one again). */
+  function setLiveInterval(ms) {
+    const next = ms == null ? null : validInterval(ms);
+    if (next === liveInterval) return;
+    liveInterval = next;
+    if (running && !inflight) schedule();
   }
 
   function delay() {
@@ -242,8 +252,9 @@ export function usePolling(options) {
   }
 
   const api = {
-    start, stop, refresh, reset, accept,
+    start, stop, refresh, reset, accept, setLiveInterval,
     get data() { return data; },
+    get busy() { return !!inflight; },
     get lastUpdated() { return lastOkAt; },
     get error() { return lastError; },
     get interval() { return delay(); },

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  STAFF_USER, ensureJobs, launch, openPage, isJobApi, waitUntil, pickJob, getJob, patchJobAsOther,
+  BASE_URL, STAFF_USER, ensureJobs, launch, openPage, isJobApi, waitUntil, pickJob, getJob, patchJobAsOther,
 } from './helpers.mjs';
 
 let browser;
@@ -99,7 +99,14 @@ test('a checklist toggle made in the UI is stored', async () => {
 
 test('a 409 shows the newer job and keeps the unsaved notes, which can be applied again', async () => {
   const job = await pickJob(2);
-  const { context, page } = await openJob(job.id);
+  /*
+   * Without live updates (as on a server with no nchan): with them the page
+   * would fetch the other tablet's change at once and no conflict arise.
+   */
+  const { context, page } = await openPage(browser, `/en/jobs/${encodeURIComponent(job.id)}?pollMs=600000`, { goto: false });
+  await page.route('**/api/events', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{}' }));
+  await page.goto(`${BASE_URL}/en/jobs/${encodeURIComponent(job.id)}?pollMs=600000`);
+  await page.waitForSelector('#job:not([hidden])');
   try {
     const typed = `Customer wants the dog hair gone — ${Date.now()}`;
     await page.fill('textarea[name="notes"]', typed);
