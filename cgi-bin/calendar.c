@@ -1,11 +1,13 @@
 /*
- * calendar: GET /api/calendar (the week's jobs) and GET /api/health.
+ * calendar: GET /api/calendar (the week's jobs), GET /api/health and
+ * GET /api/me (who is signed in: the pages' offline copies belong to it).
  */
 #include "api.h"
 
 static const struct route routes[] = {
 	{ HTTP_M(HTTP_GET), "GET, HEAD", "/api/calendar", 0, 0, api_calendar },
 	{ HTTP_M(HTTP_GET), "GET, HEAD", "/api/health", 0, 0, api_health },
+	{ HTTP_M(HTTP_GET), "GET, HEAD", "/api/me", 0, 0, api_me },
 };
 
 int

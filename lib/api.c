@@ -342,6 +342,23 @@ api_health(struct app *app, struct http_req *req, struct http_resp *resp)
 }
 
 void
+api_me(struct app *app, struct http_req *req, struct http_resp *resp)
+{
+	struct json_object	*data;
+
+	(void)app;
+	if (req->nparams > 0) {
+		http_error(resp, 400, "bad_request", "This endpoint takes no "
+		    "query parameters.", NULL);
+		return;
+	}
+	data = json_object_new_object();
+	json_object_object_add(data, "user", req->remote_user[0] == '\0' ?
+	    NULL : json_object_new_string(req->remote_user));
+	http_ok(resp, 200, data);
+}
+
+void
 api_runs(struct app *app, struct http_req *req, struct http_resp *resp)
 {
 	static const char *const names[] = { "limit", NULL };

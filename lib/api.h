@@ -16,6 +16,8 @@ void	 api_calendar(struct app *, struct http_req *, struct http_resp *);
 void	 api_job(struct app *, struct http_req *, struct http_resp *);
 void	 api_health(struct app *, struct http_req *, struct http_resp *);
 void	 api_runs(struct app *, struct http_req *, struct http_resp *);
+/* GET /api/me: the staff login of the request ({"user": null} without one). */
+void	 api_me(struct app *, struct http_req *, struct http_resp *);
 void	 api_cron(struct app *, struct http_req *, struct http_resp *);
 void	 api_webhook(struct app *, struct http_req *, struct http_resp *);
 

@@ -82,7 +82,8 @@ export async function request(url, opts = {}) {
       if (res.ok || allowError) throw new ApiError('parse', { status: res.status });
     }
   }
-  const out = { status: res.status, ok: res.ok || res.status === 304, body, etag: res.headers.get('ETag'), headers: res.headers };
+  /* offlineFrom: when the service worker kept this answer (it came from the tablet, not the server), else null. */
+  const out = { status: res.status, ok: res.ok || res.status === 304, body, etag: res.headers.get('ETag'), headers: res.headers, offlineFrom: res.headers.get('X-Offline-From') };
   if (!out.ok && !allowError) throw httpError(res.status, body);
   if (res.ok && (!body || typeof body !== 'object' || body.success === false)) {
     throw body && body.success === false ? httpError(res.status, body) : new ApiError('parse', { status: res.status });

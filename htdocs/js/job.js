@@ -15,6 +15,7 @@ import {
   formatTimeRange, formatDuration, formatMoney,
 } from '/js/format.js';
 import { STATUSES, isCancelled, vehicleText, knownTimeZone, rememberTimeZone } from '/js/jobs.js';
+import { isOfflineError, knownUser, outbox } from '/js/offline.js';
 
 const { locale, loc, t } = initPage('job', 'job.title');
 
@@ -104,6 +105,7 @@ async function save(changes, origin) {
     showMsg(origin.msgEl, t('job.saved'), 'ok');
     return true;
   } catch (err) {
+    if (isOfflineError(err) && await queueOffline(changes, origin)) return true;
     if (err.status === 409 && err.body && err.body.data && typeof err.body.data === 'object') {
       job = err.body.data;
       poll.accept(job, `"${job.version}"`);
@@ -196,7 +198,7 @@ const statusOrigin = {
 };
 
 function setStatus(st) {
-  if (!job || statusBusy || job.workStatus === st) return;
+  if (!job || statusBusy || withQueued(job).workStatus === st) return;
   const b = statusButtons.get(st);
   b.classList.add('is-pending');
   enqueueSave({ workStatus: st }, statusOrigin).finally(() => b.classList.remove('is-pending'));
@@ -600,10 +602,17 @@ function render() {
   if (validTimeZone(job.timezone)) timeZone = job.timezone;
   els.job.hidden = false;
   els.notFound.hidden = true;
-  renderFacts();
-  renderStatus();
-  renderChecklists();
-  for (const f of forms) f.update();
+  const server = job;
+  job = withQueued(server);     /* staff fields as this tablet will send them */
+  try {
+    renderFacts();
+    renderStatus();
+    renderChecklists();
+    for (const f of forms) f.update();
+  } finally {
+    job = server;
+  }
+  renderQueued();
 }
 
 function receive(data) {
@@ -657,3 +666,121 @@ useLive({
   statusEl: byId('poll-status'),
   wants: (j) => j.id === jobId && !(job && Number(j.version) <= Number(job.version)),
 });
+
+loadQueued();
+
+/* ------------------------------------------------------------------ */
+/* Edits made offline (the outbox)                                     */
+/*
+ * A save that finds no connection is queued in the outbox with the
+ * version it was made on, shown as pending (and in the fields), and sent
+ * in order when the connection is back (offline.js). A queued edit that
+ * meets a newer change (409) opens the same conflict view as online, the
+ * queued value still there to apply again or drop; nothing is sent for
+ * this job until the person chooses.
+ */
+
+let queued = [];                  /* this job's outbox entries, oldest first */
+let queuedConflictSeq = null;     /* the entry the conflict view shows */
+const outboxCard = h('section', { class: 'card outbox-card', id: 'outbox', hidden: true, 'aria-labelledby': 'outbox-title' },
+  h('h2', { class: 'card-title', id: 'outbox-title' }, t('offline.pendingTitle')),
+  h('ul', { class: 'outbox-list' }));
+(els.job.querySelector('.hero') || els.job.firstChild).after(outboxCard);
+
+/* The job as it will be once the queued edits are sent. */
+function withQueued(j) {
+  const pending = queued.filter((e) => e.kind === 'patch' && e.state === 'pending');
+  if (!j || !pending.length) return j;
+  const v = structuredClone(j);
+  for (const { changes: c } of pending) {
+    for (const k of ['workStatus', 'notes', 'vehicle', 'payment', 'postCompletionIssue']) if (k in c) v[k] = c[k];
+    for (const list of Object.keys(c.checklist || {})) {
+      for (const change of c.checklist[list]) {
+        const item = ((v.checklist && v.checklist[list]) || []).find((x) => x.key === change.key);
+        if (item) Object.assign(item, { done: change.done, doneBy: null, doneAt: null });
+      }
+    }
+  }
+  return v;
+}
+
+/* The section a change belongs to (its messages, its description, its form). */
+function originFor(changes) {
+  if ('workStatus' in changes) return statusOrigin;
+  if ('notes' in changes) return notes;
+  if ('vehicle' in changes) return vehicle;
+  if ('payment' in changes) return payment;
+  if ('postCompletionIssue' in changes) return changes.postCompletionIssue === null ? issueRemoveOrigin : issue;
+  const list = Object.keys(changes.checklist || {})[0];
+  const key = list && changes.checklist[list][0] ? changes.checklist[list][0].key : '';
+  const items = (job && job.checklist && job.checklist[list]) || [];
+  return checkOrigin(list, items.find((x) => x.key === key) || { key });
+}
+
+/* A queued entry's origin: taking or dropping it removes it from the outbox. */
+function queuedOrigin(entry) {
+  const base = originFor(entry.changes);
+  return {
+    msgEl: base.msgEl,
+    busy: base.busy ? (on) => base.busy(on) : undefined,
+    describe: base.describe,
+    outboxSeq: entry.seq,
+    onSaved() { base.onSaved?.(); outbox.remove(entry.seq); },
+    onFailed() { base.onFailed?.(); },
+    discard() { base.discard?.(); outbox.remove(entry.seq); },
+  };
+}
+
+async function queueOffline(changes, origin) {
+  try {
+    if (origin.outboxSeq !== undefined) await outbox.remove(origin.outboxSeq);
+    await outbox.add({ user: knownUser() ?? '', jobId, kind: 'patch', version: job.version, changes });
+  } catch {
+    return false;                 /* no storage: the save fails as before */
+  }
+  queued = await outbox.forJob(jobId);
+  origin.onSaved?.();
+  render();
+  showMsg(origin.msgEl, t('offline.queued'), 'ok');
+  return true;
+}
+
+function describeEntry(e) {
+  if (e.kind === 'photo') return t('offline.photo', { kind: e.photoKind || '' });
+  return originFor(e.changes).describe(e.changes).querySelector('.change-title').textContent + ': ' +
+    (originFor(e.changes).describe(e.changes).querySelector('.change-yours .change-text')?.textContent || '');
+}
+
+function renderQueued() {
+  const list = outboxCard.querySelector('ul');
+  outboxCard.hidden = !queued.length;
+  replaceChildren(list, queued.map((e) => h('li', { class: `outbox-item is-${e.state}`, dataset: { seq: String(e.seq) } },
+    h('span', { class: 'outbox-what' }, describeEntry(e)),
+    h('span', { class: 'outbox-state' }, e.state === 'failed' ? t('offline.failed', { message: e.error || '' })
+      : e.state === 'conflict' ? t('offline.conflict') : t('offline.pending')),
+    e.state === 'failed' ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => outbox.remove(e.seq) }, t('offline.drop')) : null)));
+}
+
+async function loadQueued() {
+  try {
+    queued = await outbox.forJob(jobId);
+  } catch {
+    queued = [];
+  }
+  const c = queued.find((e) => e.kind === 'patch' && e.state === 'conflict');
+  if (c && queuedConflictSeq !== c.seq) {
+    queuedConflictSeq = c.seq;
+    if (c.current && typeof c.current === 'object' && (!job || Number(c.current.version) >= Number(job.version))) {
+      job = c.current;
+      poll.accept(job, `"${job.version}"`);
+    }
+    render();
+    showConflict(c.changes, queuedOrigin(c));
+    return;
+  }
+  if (!c) queuedConflictSeq = null;
+  render();
+}
+
+window.addEventListener('sdo-outbox', loadQueued);
+window.addEventListener('sdo-outbox-sent', () => poll.refresh());

@@ -1,6 +1,7 @@
 // Shared set-up of every staff page: <html lang>, translated static text,
 // the top bar's links in the page's locale, and the document title.
 import { pageLocale, intlLocale, translator, translateDocument, LOCALES } from '/js/i18n.js';
+import { initOffline } from '/js/offline.js';
 
 /*
  * page: 'calendar' | 'job' | 'reconcile'. titleKey: dictionary key of the
@@ -27,6 +28,7 @@ export function initPage(page, titleKey) {
     else a.removeAttribute('aria-current');
   }
   setTitle(t(titleKey), t);
+  initOffline(t);      /* the service worker, the offline banner, the outbox */
   return { locale, loc: intlLocale(locale), t };
 }
 

@@ -14,6 +14,7 @@
 
 import { request, errorText, ApiError, DEFAULT_TIMEOUT_MS } from '/js/api.js';
 import { h, replaceChildren } from '/js/dom.js';
+import { showOffline, isOfflineError } from '/js/offline.js';
 
 export const DEFAULT_INTERVAL_MS = 20000;
 export const MIN_INTERVAL_MS = 200;
@@ -149,6 +150,7 @@ export function usePolling(options) {
     inflight = request(target, { headers, timeoutMs, signal: ctrl.signal })
       .then((res) => {
         if (gen !== generation) return;     /* superseded while in flight */
+        showOffline(res.offlineFrom);       /* an answer the tablet kept: the banner says from when */
         if (res.status === 304) {
           fresh();
           return;
@@ -161,12 +163,14 @@ export function usePolling(options) {
         etagUrl = target;
         data = body.data;
         fresh();
+        if (res.offlineFrom && !Number.isNaN(Date.parse(res.offlineFrom))) lastOkAt = Date.parse(res.offlineFrom);
         onData(data, { etag });
       })
       .catch((err) => {
         if (err && err.name === 'AbortError') return;   /* stopped or superseded */
         if (gen !== generation) return;
         failures += 1;
+        if (isOfflineError(err)) showOffline('');
         lastError = err instanceof ApiError ? err : new ApiError('network', { message: String(err) });
         renderStatus();
         onError(lastError);
