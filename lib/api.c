@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "api.h"
+#include "calendar.h"
 #include "db.h"
 #include "jobs.h"
 #include "log.h"
@@ -53,45 +54,15 @@ api_calendar_range(const char *start, const char *end, time_t now,
 	return 0;
 }
 
-/* The cache entry of this ETag, or NULL. */
-static struct cal_entry *
-cal_cached(struct app *app, const char *etag)
-{
-	size_t	 i;
-
-	for (i = 0; i < CAL_CACHE; i++)
-		if (app->cal[i].body != NULL &&
-		    strcmp(app->cal[i].etag, etag) == 0)
-			return &app->cal[i];
-	return NULL;
-}
-
-static struct cal_entry *
-cal_store(struct app *app, const char *etag, const char *body, size_t len)
-{
-	struct cal_entry	*e = &app->cal[app->cal_next++ % CAL_CACHE];
-	char			*copy;
-
-	if ((copy = malloc(len + 1)) == NULL)
-		return NULL;		/* the cache is only a cache */
-	memcpy(copy, body, len + 1);
-	free(e->body);
-	e->body = copy;
-	e->len = len;
-	snprintf(e->etag, sizeof(e->etag), "%s", etag);
-	return e;
-}
-
 void
 api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 {
 	static const char *const names[] = { "start", "end", NULL };
 	struct tz_date	 from, to, next;
+	struct calendar_stamp st;
 	struct json_object *data, *jobs;
-	struct cal_entry *e;
 	const char	*bad, *body;
 	char		 err[128], a[16], b[16], now[32];
-	int64_t		 ver;
 	size_t		 len;
 
 	if (!http_params_only(req, names, &bad)) {
@@ -104,22 +75,24 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		http_error(resp, 400, "bad_request", err, NULL);
 		return;
 	}
-	/* One primary-key read decides whether anything changed. */
-	if (jobs_data_version(app->db, &ver) == -1) {
+	/* One indexed read of the range decides whether anything changed. */
+	tz_date_add(&to, 1, &next);
+	if (calendar_stamp(app->db, tz_day_start(&from), tz_day_start(&next),
+	    &st) == -1) {
 		app_db_error(app, resp);
 		return;
 	}
 	tz_format_date(&from, a, sizeof(a));
 	tz_format_date(&to, b, sizeof(b));
-	snprintf(resp->etag, sizeof(resp->etag), "\"c%lld-%s-%s-%ld\"",
-	    (long long)ver, a, b, app->cfg.poll_interval_ms);
+	snprintf(resp->etag, sizeof(resp->etag), "\"c%lld.%lld.%llx-%s-%s-%ld\"",
+	    (long long)st.count, (long long)st.vsum,
+	    (unsigned long long)st.vxor, a, b, app->cfg.poll_interval_ms);
 	if (http_etag_match(req->headers[HDR_IF_NONE_MATCH], resp->etag)) {
 		resp->status = 304;
 		return;
 	}
 	resp->status = 200;
-	if ((e = cal_cached(app, resp->etag)) == NULL) {
-		tz_date_add(&to, 1, &next);
+	if ((body = calendar_cached(resp->etag, &len)) == NULL) {
 		if (jobs_calendar(app->db, tz_day_start(&from),
 		    tz_day_start(&next), &jobs) == -1) {
 			app_db_error(app, resp);
@@ -141,19 +114,14 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		body = json_object_to_json_string_length(resp->json,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 		    &len);
-		if ((e = cal_store(app, resp->etag, body, len)) == NULL)
+		if ((body = calendar_store(resp->etag, body, len)) == NULL)
 			return;		/* answer from resp->json */
+		json_object_put(resp->json);
+		resp->json = NULL;
 	}
-	/* Send the cached bytes (nginx keeps them a second, too). */
-	json_object_put(resp->json);
-	resp->json = NULL;
-	if ((resp->raw = malloc(e->len + 1)) == NULL) {
-		http_error(resp, 500, "internal_error", "out of memory", NULL);
-		resp->etag[0] = '\0';
-		return;
-	}
-	memcpy(resp->raw, e->body, e->len + 1);
-	resp->rawlen = e->len;
+	/* The cached bytes go out as they are: no copy per request. */
+	resp->body_ref = body;
+	resp->body_reflen = len;
 }
 
 int

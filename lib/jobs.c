@@ -69,7 +69,6 @@ static const struct field fields[] = {
 enum jobs_sql {
 	SQL_JOB_GET,
 	SQL_CALENDAR,
-	SQL_DATA_VERSION,
 	SQL_STAFF_UPDATE,
 	SQL_TEMPLATES,
 	SQL__MAX
@@ -85,13 +84,11 @@ static const char *const sqls[SQL__MAX] = {
 	"status_history, checklist, photos_meta, receipt_photos, "
 	"post_completion_issue, payment, vehicle, notes "
 	"FROM jobs WHERE id = ?",
-	/* SQL_CALENDAR: served by the jobs_appointment index */
+	/* SQL_CALENDAR: served by the jobs_calendar index */
 	"SELECT id, booking_id, appointment_time, duration_minutes, "
 	"service_type, customer_name, vehicle, work_status, booking_status, "
 	"version FROM jobs WHERE appointment_time >= ? AND "
 	"appointment_time < ? ORDER BY appointment_time, id LIMIT 5000",
-	/* SQL_DATA_VERSION */
-	"SELECT value FROM meta WHERE name = 'jobs_version'",
 	/* SQL_STAFF_UPDATE: staff columns only */
 	"UPDATE jobs SET work_status = ?, status_history = ?, checklist = ?, "
 	"photos_meta = ?, receipt_photos = ?, post_completion_issue = ?, "
@@ -309,18 +306,6 @@ jobs_calendar(struct db *db, time_t from, time_t to, struct json_object **out)
 	}
 	db_res_free(res);
 	*out = arr;
-	return 0;
-}
-
-int
-jobs_data_version(struct db *db, int64_t *out)
-{
-	struct db_res	*res;
-
-	if (db_exec(db, sqls[SQL_DATA_VERSION], NULL, 0, &res, NULL) == -1)
-		return -1;
-	*out = db_cell_int(res, 0, 0);
-	db_res_free(res);
 	return 0;
 }
 

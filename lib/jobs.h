@@ -37,9 +37,6 @@ int	 jobs_load(struct db *, const char *id, struct json_object **out,
 int	 jobs_calendar(struct db *, time_t from, time_t to,
 	    struct json_object **out);
 
-/* The counter every job write moves (the calendar's ETag).  0 or -1. */
-int	 jobs_data_version(struct db *, int64_t *out);
-
 /*
  * Check a staff PATCH body against the ownership rule and the field
  * shapes, without touching the database.  Returns 0, or -1 with a
