@@ -5,6 +5,7 @@
  * unit test holds the two together).
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,35 @@ static const char *const square_columns[] = {
 	"team_member_id", "customer_id", "customer_note", "customer_name",
 	"customer_phone", "customer_email", "customer_cached",
 	"customer_cached_at", NULL
+};
+
+/*
+ * The sizes of the Square-owned string columns (sql/001-jobs.sql): a
+ * VARCHAR(n) of utf8mb4 holds n characters, a TEXT 65,535 bytes.  Values
+ * from Square are cut to these before they are compared or written.
+ */
+#define TEXT_BYTES	 65535
+static const struct square_col {
+	size_t		 off;		/* a char[] member, or a char * */
+	int		 heap;		/* 1: off is a char * */
+	size_t		 chars;
+	size_t		 bytes;
+} square_cols[] = {
+#define COL_ARR(m, n)	{ offsetof(struct job_square, m), 0, (n), (size_t)-1 }
+#define COL_PTR(m, n, b) { offsetof(struct job_square, m), 1, (n), (b) }
+	COL_ARR(booking_id, 64),
+	COL_ARR(booking_status, 32),
+	COL_PTR(service_type, 1024, (size_t)-1),
+	COL_ARR(service_variation_id, 64),
+	COL_ARR(location_id, 64),
+	COL_ARR(team_member_id, 64),
+	COL_ARR(customer_id, 192),
+	COL_PTR(customer_note, (size_t)-1, TEXT_BYTES),
+	COL_PTR(customer_name, 255, (size_t)-1),
+	COL_PTR(customer_phone, 255, (size_t)-1),
+	COL_PTR(customer_email, 255, (size_t)-1),
+#undef COL_ARR
+#undef COL_PTR
 };
 
 static const char *const work_statuses[] = {
@@ -996,6 +1026,50 @@ jobs_square_clear(struct job_square *s)
 	free(s->customer_phone);
 	free(s->customer_email);
 	memset(s, 0, sizeof(*s));
+}
+
+size_t
+jobs_utf8_cut(const char *str, size_t max_chars, size_t max_bytes)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	size_t			 i = 0, chars = 0, n, k;
+
+	while (s[i] != '\0' && chars < max_chars) {
+		if (s[i] < 0x80)
+			n = 1;
+		else if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			n = 2;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			n = 3;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			n = 4;
+		else
+			break;			/* not a lead byte */
+		for (k = 1; k < n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;	/* cut off or invalid */
+		if (i + n > max_bytes)
+			break;
+		i += n;
+		chars++;
+	}
+	return i;
+}
+
+void
+jobs_square_fit(struct job_square *sq)
+{
+	const struct square_col	*c;
+	char			*v;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(square_cols) / sizeof(square_cols[0]); i++) {
+		c = &square_cols[i];
+		v = c->heap ? *(char **)((char *)sq + c->off) :
+		    (char *)sq + c->off;
+		if (v != NULL)
+			v[jobs_utf8_cut(v, c->chars, c->bytes)] = '\0';
+	}
 }
 
 void

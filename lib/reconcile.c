@@ -247,8 +247,21 @@ dup_or_null(const char *s)
  * What the job of booking b should hold.  s: its stored job or NULL; c:
  * its customer as just fetched, or NULL when not fetched.
  */
+static void	 desired_fields(const struct reconcile_ctx *,
+		    const struct square_booking *, const struct job_stored *,
+		    const struct square_customer *, struct job_square *);
+
 static void
 desired(const struct reconcile_ctx *ctx, const struct square_booking *b,
+    const struct job_stored *s, const struct square_customer *c,
+    struct job_square *w)
+{
+	desired_fields(ctx, b, s, c, w);
+	jobs_square_fit(w);		/* every value cut to its column */
+}
+
+static void
+desired_fields(const struct reconcile_ctx *ctx, const struct square_booking *b,
     const struct job_stored *s, const struct square_customer *c,
     struct job_square *w)
 {
@@ -335,6 +348,42 @@ log_ids(const char *what, const struct job_square *rows, const char *act,
 	if (total > 0)
 		log_info("[RECONCILE] %s %zu: %s%s", what, total, buf,
 		    total > shown ? ",…" : "");
+}
+
+/*
+ * The page's one statement failed with the database up: a value the
+ * database refuses.  Write each row alone, leave out those refused (each
+ * an error with its booking id) and mark them not done in act.  Returns
+ * 0, or -1 when the database is down (nothing more written).
+ */
+static int
+write_rows_alone(struct reconcile_ctx *ctx, const struct job_square *rows,
+    char *act, size_t n, struct run_counts *page)
+{
+	size_t	 i;
+
+	if (db_down(ctx->db))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (jobs_square_write(ctx->db, &rows[i], 1, ctx->created_by,
+		    ctx->templates) == 0)
+			continue;
+		if (db_down(ctx->db))
+			return -1;
+		reconcile_error(ctx, rows[i].booking_id, "database",
+		    "the database refused this booking's values; the rest "
+		    "of its page was written");
+		if (act[i] == 'c')
+			page->created--;
+		else if (act[i] == 'u')
+			page->updated--;
+		else if (act[i] == 'r') {
+			page->customers_refreshed--;
+			page->skipped--;
+		}
+		act[i] = '-';
+	}
+	return 0;
 }
 
 int
@@ -433,7 +482,8 @@ reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
 	}
 	if (nrows > 0 && !ctx->dry_run &&
 	    jobs_square_write(ctx->db, rows, nrows, ctx->created_by,
-	    ctx->templates) == -1) {
+	    ctx->templates) == -1 &&
+	    write_rows_alone(ctx, rows, act, nrows, &page) == -1) {
 		reconcile_error(ctx, NULL, "database", "could not write a page "
 		    "of jobs; nothing of it was written");
 		goto out;
