@@ -175,6 +175,9 @@ job_get(struct app *app, struct http_req *req, struct http_resp *resp)
 		resp->status = 304;
 		return;
 	}
+	/* The business's zone, so the job page need not ask the calendar. */
+	json_object_object_add(job, "timezone",
+	    json_object_new_string(app->cfg.timezone));
 	http_ok(resp, 200, job);
 }
 
@@ -285,6 +288,17 @@ api_health(struct app *app, struct http_req *req, struct http_resp *resp)
 	http_ok(resp, 200, data);
 }
 
+/* FNV-1a, 64 bits: an ETag of bytes, not a secret. */
+static uint64_t
+fnv1a(const char *s)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
 void
 api_runs(struct app *app, struct http_req *req, struct http_resp *resp)
 {
@@ -316,7 +330,18 @@ api_runs(struct app *app, struct http_req *req, struct http_resp *resp)
 	data = json_object_new_object();
 	json_object_object_add(data, "pollIntervalMs",
 	    json_object_new_int64(app->cfg.poll_interval_ms));
+	json_object_object_add(data, "timezone",
+	    json_object_new_string(app->cfg.timezone));
 	json_object_object_add(data, "runs", runs);
+	/* The ETag is a hash of the answer: a poll of unchanged runs is a 304. */
+	snprintf(resp->etag, sizeof(resp->etag), "\"r%016llx\"",
+	    (unsigned long long)fnv1a(json_object_to_json_string_ext(data,
+	    JSON_C_TO_STRING_PLAIN)));
+	if (http_etag_match(req->headers[HDR_IF_NONE_MATCH], resp->etag)) {
+		json_object_put(data);
+		resp->status = 304;
+		return;
+	}
 	http_ok(resp, 200, data);
 }
 
