@@ -152,6 +152,15 @@ api_parse_if_match(const char *s, int64_t *out)
 	return 0;
 }
 
+/* The job answer gets the business's zone: the job page needs no calendar. */
+static struct json_object *
+job_with_zone(const struct app *app, struct json_object *job)
+{
+	json_object_object_add(job, "timezone",
+	    json_object_new_string(app->cfg.timezone));
+	return job;
+}
+
 static void
 job_get(struct app *app, struct http_req *req, struct http_resp *resp)
 {
@@ -175,10 +184,7 @@ job_get(struct app *app, struct http_req *req, struct http_resp *resp)
 		resp->status = 304;
 		return;
 	}
-	/* The business's zone, so the job page need not ask the calendar. */
-	json_object_object_add(job, "timezone",
-	    json_object_new_string(app->cfg.timezone));
-	http_ok(resp, 200, job);
+	http_ok(resp, 200, job_with_zone(app, job));
 }
 
 static void
@@ -224,7 +230,7 @@ job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 		if (json_object_object_get_ex(job, "version", &v))
 			snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"",
 			    (long long)json_object_get_int64(v));
-		http_ok(resp, 200, job);
+		http_ok(resp, 200, job_with_zone(app, job));
 		break;
 	case PATCH_NOT_FOUND:
 		http_error(resp, 404, "not_found", "No job has this id.",
@@ -235,7 +241,8 @@ job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 			snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"",
 			    (long long)json_object_get_int64(v));
 		http_error(resp, 409, "version_conflict", "Someone else "
-		    "changed this job; here it is as it now stands.", job);
+		    "changed this job; here it is as it now stands.",
+		    job_with_zone(app, job));
 		break;
 	case PATCH_INVALID:
 		http_error(resp, 400, "invalid_field", err, NULL);
