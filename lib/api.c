@@ -75,7 +75,7 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		http_error(resp, 400, "bad_request", err, NULL);
 		return;
 	}
-	/* One indexed read of the range decides whether anything changed. */
+	/* One read of the range's day stamps decides whether it changed. */
 	tz_date_add(&to, 1, &next);
 	if (calendar_stamp(app->db, tz_day_start(&from), tz_day_start(&next),
 	    &st) == -1) {
@@ -84,9 +84,9 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 	}
 	tz_format_date(&from, a, sizeof(a));
 	tz_format_date(&to, b, sizeof(b));
-	snprintf(resp->etag, sizeof(resp->etag), "\"c%lld.%lld.%llx-%s-%s-%ld\"",
-	    (long long)st.count, (long long)st.vsum,
-	    (unsigned long long)st.vxor, a, b, app->cfg.poll_interval_ms);
+	snprintf(resp->etag, sizeof(resp->etag), "\"c%lld.%lld-%s-%s-%ld\"",
+	    (long long)st.days, (long long)st.sum, a, b,
+	    app->cfg.poll_interval_ms);
 	if (http_etag_match(req->headers[HDR_IF_NONE_MATCH], resp->etag)) {
 		resp->status = 304;
 		return;

@@ -1,9 +1,11 @@
 /*
- * The calendar's answer, fresh on every request: one indexed check of
- * whether the range changed (a fingerprint of its jobs' ids and versions:
- * no counter row, no trigger), and the answer's bytes kept per process by
- * that fingerprint, sent without copying when nothing changed.  The cache
- * lives here, not in struct app.  Calls may block on the database.
+ * The calendar's answer, fresh on every request: one primary-key range
+ * read of per-day stamps decides whether the range changed (no counter
+ * row every write waits on, no trigger), and the answer's bytes are kept
+ * per process by that stamp, sent without copying when nothing changed.
+ * Every job write moves the stamps of the days it touches (calendar_touch,
+ * after the write, in its transaction if it has one).  The cache lives
+ * here, not in struct app.  Calls may block on the database.
  */
 #ifndef CALENDAR_H
 #define CALENDAR_H
@@ -14,19 +16,27 @@
 
 struct db;
 
-/* A range's fingerprint: any committed change in [from, to) moves it. */
+/* A range's stamp: any committed change in [from, to) moves it. */
 struct calendar_stamp {
-	int64_t		 count;		/* jobs in the range */
-	int64_t		 vsum;		/* SUM(version) */
-	int64_t		 vxor;		/* BIT_XOR(CRC32(id/version)) */
+	int64_t		 days;		/* days with a stamp */
+	int64_t		 sum;		/* their stamps' sum: only grows */
 };
 
 /*
- * The fingerprint of the jobs whose appointment falls in [from, to): one
- * statement over the jobs_calendar index.  0, or -1 (logged).
+ * The stamp of the UTC days that [from, to) overlaps: one statement.
+ * Read it before the jobs, so a stamp never labels older data.  0, or -1
+ * (logged).
  */
 int	 calendar_stamp(struct db *, time_t from, time_t to,
 	    struct calendar_stamp *out);
+
+/*
+ * Move the stamps of the UTC days of these n appointment times (in one
+ * statement, days in order so concurrent writers lock alike).  Call after
+ * every committed job write, with the old time too when a job moved.
+ * 0, or -1 (logged).
+ */
+int	 calendar_touch(struct db *, const time_t *times, size_t n);
 
 /*
  * The cached answer body of this ETag, or NULL.  The bytes are owned by

@@ -12,6 +12,7 @@
 
 #include <openssl/rand.h>
 
+#include "calendar.h"
 #include "db.h"
 #include "jobs.h"
 #include "log.h"
@@ -85,7 +86,7 @@ static const char *const sqls[SQL__MAX] = {
 	"status_history, checklist, photos_meta, receipt_photos, "
 	"post_completion_issue, payment, vehicle, notes "
 	"FROM jobs WHERE id = ?",
-	/* SQL_CALENDAR: served by the jobs_calendar index */
+	/* SQL_CALENDAR: served by the jobs_appointment index */
 	"SELECT id, booking_id, appointment_time, duration_minutes, "
 	"service_type, customer_name, vehicle, work_status, booking_status, "
 	"version FROM jobs WHERE appointment_time >= ? AND "
@@ -960,8 +961,9 @@ jobs_patch(struct db *db, const char *id, int64_t expected,
     struct json_object *body, const char *user, struct json_object **out,
     char *err, size_t errsz)
 {
-	struct json_object	*cur = NULL;
+	struct json_object	*cur = NULL, *at;
 	struct db_arg		 args[11];
+	time_t			 when;
 	const char		*hist, *cl, *ph, *rc, *is, *pay, *veh;
 	int64_t			 version;
 	uint64_t		 affected = 0;
@@ -1004,6 +1006,10 @@ jobs_patch(struct db *db, const char *id, int64_t expected,
 	args[9] = DB_ARG_STR(id);
 	args[10] = DB_ARG_INT(expected);
 	r = db_exec(db, sqls[SQL_STAFF_UPDATE], args, 11, NULL, &affected);
+	/* A staff write moves no job in time: its day's stamp moves. */
+	if (r == 0 && affected == 1 && (at = get(cur, "appointmentTime")) !=
+	    NULL && tz_parse_rfc3339(json_object_get_string(at), &when) == 0)
+		r = calendar_touch(db, &when, 1);
 	json_object_put(cur);
 	if (r == -1)
 		return PATCH_ERROR;

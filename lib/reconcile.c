@@ -12,6 +12,7 @@
 
 #include <openssl/rand.h>
 
+#include "calendar.h"
 #include "config.h"
 #include "db.h"
 #include "jobs.h"
@@ -386,6 +387,35 @@ write_rows_alone(struct reconcile_ctx *ctx, const struct job_square *rows,
 	return 0;
 }
 
+/*
+ * Move the calendar stamps of the days the written rows are on, and of
+ * the days updated ones were on before.  0 or -1.
+ */
+static int
+touch_days(struct reconcile_ctx *ctx, const struct job_square *rows,
+    const char *act, size_t n, const struct job_stored *stored,
+    size_t nstored)
+{
+	const struct job_stored	*s;
+	time_t			*t;
+	size_t			 i, k = 0;
+	int			 rc;
+
+	if ((t = calloc(2 * n, sizeof(*t))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (act[i] != 'c' && act[i] != 'u')
+			continue;	/* refused, or the cache time only */
+		t[k++] = rows[i].appointment_time;
+		if ((s = find_stored(stored, nstored, rows[i].booking_id)) !=
+		    NULL && s->sq.appointment_time != rows[i].appointment_time)
+			t[k++] = s->sq.appointment_time;
+	}
+	rc = calendar_touch(ctx->db, t, k);
+	free(t);
+	return rc;
+}
+
 int
 reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
     size_t n)
@@ -486,6 +516,12 @@ reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
 	    write_rows_alone(ctx, rows, act, nrows, &page) == -1) {
 		reconcile_error(ctx, NULL, "database", "could not write a page "
 		    "of jobs; nothing of it was written");
+		goto out;
+	}
+	if (nrows > 0 && !ctx->dry_run &&
+	    touch_days(ctx, rows, act, nrows, stored, nstored) == -1) {
+		reconcile_error(ctx, NULL, "database", "could not mark the "
+		    "calendar days of a written page");
 		goto out;
 	}
 	if (!ctx->dry_run) {

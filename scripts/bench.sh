@@ -78,7 +78,7 @@ mem() { local p; for p in $(progs); do awk '/^Rss:/{r=$2} /^Pss:/{s=$2} END{prin
 	awk '{ if ($1>mr) mr=$1; tr+=$1; if ($2>mp) mp=$2; tp+=$2; n++ } END{ printf "%d %d %d %d %d\n", mr, tr, mp, tp, n }'; }
 mib() { awk "BEGIN{printf \"%.1f MiB\", $1/1024}"; }
 wrk_run() {	# wrk_run CONNECTIONS PATH: "requests/s p50-ms p99-ms requests"
-	wrk -t2 -c"$1" -d"${DURATION}s" --latency -H "$AUTH" "$BASE_URL$2" 2>&1 |
+	wrk -t"$([ "$1" -lt 2 ] && echo 1 || echo 2)" -c"$1" -d"${DURATION}s" --latency -H "$AUTH" "$BASE_URL$2" 2>&1 |
 	    awk 'function ms(v) { if (v ~ /us$/) { sub(/us/,"",v); return v/1000 } if (v ~ /ms$/) { sub(/ms/,"",v); return v } sub(/s/,"",v); return v*1000 }
 	    /Requests\/sec/{rps=$2} /^ +50%/{p50=ms($2)} /^ +99%/{p99=ms($2)} /requests in/{n=$1}
 	    END{ printf "%d %.2f %.2f %d\n", rps, p50, p99, n }'
