@@ -142,3 +142,14 @@ test('the job and the runs carry the business time zone; the runs answer 304 to 
   assert.equal(changed.status, 200);
   assert.notEqual(changed.headers.get('etag'), etag);
 });
+
+test('a webhook of a booking with a 400-character customer name: created, not 503', async () => {
+  const long = { id: 'CUSTLONGNAME00000000000002', given_name: 'ñ'.repeat(200), family_name: 'y'.repeat(199) };
+  await fake('POST', '/__control/customers', { customers: [...customers, long] });
+  const b = booking('freshlonghook1', { customer: long.id });
+  const w = await sendWebhook(webhookEvent('booking.created', b, eid()));
+  assert.equal(w.status, 200, w.text);
+  assert.equal(w.json.data.result, 'created');
+  const j = await jobOf('freshlonghook1');
+  assert.equal([...j.customerCached.name].length, 255);
+});
