@@ -2,8 +2,10 @@
  * Reconciliation.  A run pages through ListBookings slice by slice (31
  * days at most each) and hands each page to reconcile_upsert, which the
  * webhook calls too.  Per page: one query for the stored jobs, at most
- * one catalog and one customer call, one statement for the writes (and
- * one for newly learnt service names).
+ * one catalog and one customer call, one statement for the writes, one
+ * for the calendar stamps of the days written (and one for newly learnt
+ * service names).  A row the database refuses is written alone, without
+ * the rest, only then.
  */
 #include <stdio.h>
 #include <stdlib.h>
