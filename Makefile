@@ -34,7 +34,7 @@ TEST_LIBS	 = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null)
 
 LIB_SRCS	 = lib/log.c lib/config.c lib/tz.c lib/db.c lib/http.c \
 		   lib/jobs.c lib/runs.c lib/app.c lib/api.c lib/square.c \
-		   lib/reconcile.c lib/webhook.c lib/origin.c lib/push.c
+		   lib/reconcile.c lib/webhook.c lib/origin.c lib/push.c lib/calendar.c
 PROGS		 = calendar job reconcile webhook
 UNIT_TESTS	 = test_tz test_square test_config test_http test_jobs test_api \
 		   test_webhook test_origin test_push

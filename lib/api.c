@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "api.h"
+#include "calendar.h"
 #include "db.h"
 #include "jobs.h"
 #include "log.h"
@@ -54,45 +55,15 @@ api_calendar_range(const char *start, const char *end, time_t now,
 	return 0;
 }
 
-/* The cache entry of this ETag, or NULL. */
-static struct cal_entry *
-cal_cached(struct app *app, const char *etag)
-{
-	size_t	 i;
-
-	for (i = 0; i < CAL_CACHE; i++)
-		if (app->cal[i].body != NULL &&
-		    strcmp(app->cal[i].etag, etag) == 0)
-			return &app->cal[i];
-	return NULL;
-}
-
-static struct cal_entry *
-cal_store(struct app *app, const char *etag, const char *body, size_t len)
-{
-	struct cal_entry	*e = &app->cal[app->cal_next++ % CAL_CACHE];
-	char			*copy;
-
-	if ((copy = malloc(len + 1)) == NULL)
-		return NULL;		/* the cache is only a cache */
-	memcpy(copy, body, len + 1);
-	free(e->body);
-	e->body = copy;
-	e->len = len;
-	snprintf(e->etag, sizeof(e->etag), "%s", etag);
-	return e;
-}
-
 void
 api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 {
 	static const char *const names[] = { "start", "end", NULL };
 	struct tz_date	 from, to, next;
+	struct calendar_stamp st;
 	struct json_object *data, *jobs;
-	struct cal_entry *e;
 	const char	*bad, *body;
 	char		 err[128], a[16], b[16], now[32];
-	int64_t		 ver;
 	size_t		 len;
 
 	if (!http_params_only(req, names, &bad)) {
@@ -105,22 +76,24 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		http_error(resp, 400, "bad_request", err, NULL);
 		return;
 	}
-	/* One primary-key read decides whether anything changed. */
-	if (jobs_data_version(app->db, &ver) == -1) {
+	/* One read of the range's day stamps decides whether it changed. */
+	tz_date_add(&to, 1, &next);
+	if (calendar_stamp(app->db, tz_day_start(&from), tz_day_start(&next),
+	    &st) == -1) {
 		app_db_error(app, resp);
 		return;
 	}
 	tz_format_date(&from, a, sizeof(a));
 	tz_format_date(&to, b, sizeof(b));
-	snprintf(resp->etag, sizeof(resp->etag), "\"c%lld-%s-%s-%ld\"",
-	    (long long)ver, a, b, app->cfg.poll_interval_ms);
+	snprintf(resp->etag, sizeof(resp->etag), "\"c%lld.%lld-%s-%s-%ld\"",
+	    (long long)st.days, (long long)st.sum, a, b,
+	    app->cfg.poll_interval_ms);
 	if (http_etag_match(req->headers[HDR_IF_NONE_MATCH], resp->etag)) {
 		resp->status = 304;
 		return;
 	}
 	resp->status = 200;
-	if ((e = cal_cached(app, resp->etag)) == NULL) {
-		tz_date_add(&to, 1, &next);
+	if ((body = calendar_cached(resp->etag, &len)) == NULL) {
 		if (jobs_calendar(app->db, tz_day_start(&from),
 		    tz_day_start(&next), &jobs) == -1) {
 			app_db_error(app, resp);
@@ -144,19 +117,14 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		body = json_object_to_json_string_length(resp->json,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 		    &len);
-		if ((e = cal_store(app, resp->etag, body, len)) == NULL)
+		if ((body = calendar_store(resp->etag, body, len)) == NULL)
 			return;		/* answer from resp->json */
+		json_object_put(resp->json);
+		resp->json = NULL;
 	}
-	/* Send the cached bytes (nginx keeps them a second, too). */
-	json_object_put(resp->json);
-	resp->json = NULL;
-	if ((resp->raw = malloc(e->len + 1)) == NULL) {
-		http_error(resp, 500, "internal_error", "out of memory", NULL);
-		resp->etag[0] = '\0';
-		return;
-	}
-	memcpy(resp->raw, e->body, e->len + 1);
-	resp->rawlen = e->len;
+	/* The cached bytes go out as they are: no copy per request. */
+	resp->body_ref = body;
+	resp->body_reflen = len;
 }
 
 int
@@ -187,6 +155,15 @@ api_parse_if_match(const char *s, int64_t *out)
 	return 0;
 }
 
+/* The job answer gets the business's zone: the job page needs no calendar. */
+static struct json_object *
+job_with_zone(const struct app *app, struct json_object *job)
+{
+	json_object_object_add(job, "timezone",
+	    json_object_new_string(app->cfg.timezone));
+	return job;
+}
+
 static void
 job_get(struct app *app, struct http_req *req, struct http_resp *resp)
 {
@@ -210,7 +187,7 @@ job_get(struct app *app, struct http_req *req, struct http_resp *resp)
 		resp->status = 304;
 		return;
 	}
-	http_ok(resp, 200, job);
+	http_ok(resp, 200, job_with_zone(app, job));
 }
 
 /* Tell the open pages that a staff PATCH changed job id (now as job). */
@@ -277,7 +254,7 @@ job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 			snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"",
 			    (long long)json_object_get_int64(v));
 		push_patched(app, req->id, job);	/* committed */
-		http_ok(resp, 200, job);
+		http_ok(resp, 200, job_with_zone(app, job));
 		break;
 	case PATCH_NOT_FOUND:
 		http_error(resp, 404, "not_found", "No job has this id.",
@@ -288,7 +265,8 @@ job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 			snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"",
 			    (long long)json_object_get_int64(v));
 		http_error(resp, 409, "version_conflict", "Someone else "
-		    "changed this job; here it is as it now stands.", job);
+		    "changed this job; here it is as it now stands.",
+		    job_with_zone(app, job));
 		break;
 	case PATCH_INVALID:
 		http_error(resp, 400, "invalid_field", err, NULL);
@@ -341,6 +319,17 @@ api_health(struct app *app, struct http_req *req, struct http_resp *resp)
 	http_ok(resp, 200, data);
 }
 
+/* FNV-1a, 64 bits: an ETag of bytes, not a secret. */
+static uint64_t
+fnv1a(const char *s)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
 void
 api_me(struct app *app, struct http_req *req, struct http_resp *resp)
 {
@@ -389,7 +378,18 @@ api_runs(struct app *app, struct http_req *req, struct http_resp *resp)
 	data = json_object_new_object();
 	json_object_object_add(data, "pollIntervalMs",
 	    json_object_new_int64(app->cfg.poll_interval_ms));
+	json_object_object_add(data, "timezone",
+	    json_object_new_string(app->cfg.timezone));
 	json_object_object_add(data, "runs", runs);
+	/* The ETag is a hash of the answer: a poll of unchanged runs is a 304. */
+	snprintf(resp->etag, sizeof(resp->etag), "\"r%016llx\"",
+	    (unsigned long long)fnv1a(json_object_to_json_string_ext(data,
+	    JSON_C_TO_STRING_PLAIN)));
+	if (http_etag_match(req->headers[HDR_IF_NONE_MATCH], resp->etag)) {
+		json_object_put(data);
+		resp->status = 304;
+		return;
+	}
 	http_ok(resp, 200, data);
 }
 

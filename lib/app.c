@@ -18,6 +18,7 @@
 #include <fcgiapp.h>
 
 #include "app.h"
+#include "calendar.h"
 #include "db.h"
 #include "log.h"
 #include "origin.h"
@@ -44,13 +45,10 @@ app_init(struct app *app, const char *progname)
 void
 app_free(struct app *app)
 {
-	size_t	 i;
-
 	db_free(app->db);
 	config_free(&app->cfg);
 	curl_global_cleanup();
-	for (i = 0; i < CAL_CACHE; i++)
-		free(app->cal[i].body);
+	calendar_cache_free();
 	memset(app, 0, sizeof(*app));
 }
 

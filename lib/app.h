@@ -14,20 +14,11 @@
 
 struct db;
 
-#define CAL_CACHE	 4
-
 struct app {
 	const char	*progname;
 	struct config	 cfg;
 	int		 config_ok;
 	struct db	*db;
-	/* The calendar's last answers, by ETag (owned bodies). */
-	struct cal_entry {
-		char	 etag[96];
-		char	*body;
-		size_t	 len;
-	}		 cal[CAL_CACHE];
-	size_t		 cal_next;
 };
 
 enum route_flags {

@@ -382,7 +382,10 @@ http_resp_write(const struct http_io *io, const struct http_resp *resp,
 	int		 n;
 
 	if (resp->status != 304) {
-		if (resp->raw != NULL) {
+		if (resp->body_ref != NULL) {
+			body = resp->body_ref;
+			blen = resp->body_reflen;
+		} else if (resp->raw != NULL) {
 			body = resp->raw;
 			blen = resp->rawlen;
 		} else if (resp->json != NULL)

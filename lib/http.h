@@ -64,6 +64,8 @@ struct http_resp {
 	long		 poll_ms;	/* X-Poll-Interval-Ms when > 0 */
 	char		*raw;		/* owned: a body already serialised */
 	size_t		 rawlen;
+	const char	*body_ref;	/* borrowed: a body that outlives resp */
+	size_t		 body_reflen;
 };
 
 /*

@@ -5,12 +5,14 @@
  * unit test holds the two together).
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/rand.h>
 
+#include "calendar.h"
 #include "db.h"
 #include "jobs.h"
 #include "log.h"
@@ -69,7 +71,6 @@ static const struct field fields[] = {
 enum jobs_sql {
 	SQL_JOB_GET,
 	SQL_CALENDAR,
-	SQL_DATA_VERSION,
 	SQL_STAFF_UPDATE,
 	SQL_TEMPLATES,
 	SQL__MAX
@@ -90,8 +91,6 @@ static const char *const sqls[SQL__MAX] = {
 	"service_type, customer_name, vehicle, work_status, booking_status, "
 	"version FROM jobs WHERE appointment_time >= ? AND "
 	"appointment_time < ? ORDER BY appointment_time, id LIMIT 5000",
-	/* SQL_DATA_VERSION */
-	"SELECT value FROM meta WHERE name = 'jobs_version'",
 	/* SQL_STAFF_UPDATE: staff columns only */
 	"UPDATE jobs SET work_status = ?, status_history = ?, checklist = ?, "
 	"photos_meta = ?, receipt_photos = ?, post_completion_issue = ?, "
@@ -126,6 +125,35 @@ static const char *const square_columns[] = {
 	"team_member_id", "customer_id", "customer_note", "customer_name",
 	"customer_phone", "customer_email", "customer_cached",
 	"customer_cached_at", NULL
+};
+
+/*
+ * The sizes of the Square-owned string columns (sql/001-jobs.sql): a
+ * VARCHAR(n) of utf8mb4 holds n characters, a TEXT 65,535 bytes.  Values
+ * from Square are cut to these before they are compared or written.
+ */
+#define TEXT_BYTES	 65535
+static const struct square_col {
+	size_t		 off;		/* a char[] member, or a char * */
+	int		 heap;		/* 1: off is a char * */
+	size_t		 chars;
+	size_t		 bytes;
+} square_cols[] = {
+#define COL_ARR(m, n)	{ offsetof(struct job_square, m), 0, (n), (size_t)-1 }
+#define COL_PTR(m, n, b) { offsetof(struct job_square, m), 1, (n), (b) }
+	COL_ARR(booking_id, 64),
+	COL_ARR(booking_status, 32),
+	COL_PTR(service_type, 1024, (size_t)-1),
+	COL_ARR(service_variation_id, 64),
+	COL_ARR(location_id, 64),
+	COL_ARR(team_member_id, 64),
+	COL_ARR(customer_id, 192),
+	COL_PTR(customer_note, (size_t)-1, TEXT_BYTES),
+	COL_PTR(customer_name, 255, (size_t)-1),
+	COL_PTR(customer_phone, 255, (size_t)-1),
+	COL_PTR(customer_email, 255, (size_t)-1),
+#undef COL_ARR
+#undef COL_PTR
 };
 
 static const char *const work_statuses[] = {
@@ -309,18 +337,6 @@ jobs_calendar(struct db *db, time_t from, time_t to, struct json_object **out)
 	}
 	db_res_free(res);
 	*out = arr;
-	return 0;
-}
-
-int
-jobs_data_version(struct db *db, int64_t *out)
-{
-	struct db_res	*res;
-
-	if (db_exec(db, sqls[SQL_DATA_VERSION], NULL, 0, &res, NULL) == -1)
-		return -1;
-	*out = db_cell_int(res, 0, 0);
-	db_res_free(res);
 	return 0;
 }
 
@@ -945,8 +961,9 @@ jobs_patch(struct db *db, const char *id, int64_t expected,
     struct json_object *body, const char *user, struct json_object **out,
     char *err, size_t errsz)
 {
-	struct json_object	*cur = NULL;
+	struct json_object	*cur = NULL, *at;
 	struct db_arg		 args[11];
+	time_t			 when;
 	const char		*hist, *cl, *ph, *rc, *is, *pay, *veh;
 	int64_t			 version;
 	uint64_t		 affected = 0;
@@ -989,6 +1006,10 @@ jobs_patch(struct db *db, const char *id, int64_t expected,
 	args[9] = DB_ARG_STR(id);
 	args[10] = DB_ARG_INT(expected);
 	r = db_exec(db, sqls[SQL_STAFF_UPDATE], args, 11, NULL, &affected);
+	/* A staff write moves no job in time: its day's stamp moves. */
+	if (r == 0 && affected == 1 && (at = get(cur, "appointmentTime")) !=
+	    NULL && tz_parse_rfc3339(json_object_get_string(at), &when) == 0)
+		r = calendar_touch(db, &when, 1);
 	json_object_put(cur);
 	if (r == -1)
 		return PATCH_ERROR;
@@ -1011,6 +1032,50 @@ jobs_square_clear(struct job_square *s)
 	free(s->customer_phone);
 	free(s->customer_email);
 	memset(s, 0, sizeof(*s));
+}
+
+size_t
+jobs_utf8_cut(const char *str, size_t max_chars, size_t max_bytes)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	size_t			 i = 0, chars = 0, n, k;
+
+	while (s[i] != '\0' && chars < max_chars) {
+		if (s[i] < 0x80)
+			n = 1;
+		else if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			n = 2;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			n = 3;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			n = 4;
+		else
+			break;			/* not a lead byte */
+		for (k = 1; k < n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;	/* cut off or invalid */
+		if (i + n > max_bytes)
+			break;
+		i += n;
+		chars++;
+	}
+	return i;
+}
+
+void
+jobs_square_fit(struct job_square *sq)
+{
+	const struct square_col	*c;
+	char			*v;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(square_cols) / sizeof(square_cols[0]); i++) {
+		c = &square_cols[i];
+		v = c->heap ? *(char **)((char *)sq + c->off) :
+		    (char *)sq + c->off;
+		if (v != NULL)
+			v[jobs_utf8_cut(v, c->chars, c->bytes)] = '\0';
+	}
 }
 
 void

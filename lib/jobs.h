@@ -37,9 +37,6 @@ int	 jobs_load(struct db *, const char *id, struct json_object **out,
 int	 jobs_calendar(struct db *, time_t from, time_t to,
 	    struct json_object **out);
 
-/* The counter every job write moves (the calendar's ETag).  0 or -1. */
-int	 jobs_data_version(struct db *, int64_t *out);
-
 /*
  * Check a staff PATCH body against the ownership rule and the field
  * shapes, without touching the database.  Returns 0, or -1 with a
@@ -100,6 +97,20 @@ struct job_stored {
 };
 
 void	 jobs_square_clear(struct job_square *);
+
+/*
+ * The length in bytes of the longest start of s that holds at most
+ * max_chars characters and max_bytes bytes and ends on a whole UTF-8
+ * character (an invalid or cut-off sequence ends it too).  Pure.
+ */
+size_t	 jobs_utf8_cut(const char *s, size_t max_chars, size_t max_bytes);
+
+/*
+ * Cut every string of s to its column (one table of column sizes in
+ * jobs.c), at a UTF-8 boundary, so the database never refuses a value
+ * for its length.  Call before comparing with stored values.
+ */
+void	 jobs_square_fit(struct job_square *s);
 
 /*
  * Load the stored jobs of these booking ids in one query.  Returns 0 and

@@ -2,8 +2,10 @@
  * Reconciliation.  A run pages through ListBookings slice by slice (31
  * days at most each) and hands each page to reconcile_upsert, which the
  * webhook calls too.  Per page: one query for the stored jobs, at most
- * one catalog and one customer call, one statement for the writes (and
- * one for newly learnt service names).
+ * one catalog and one customer call, one statement for the writes, one
+ * for the calendar stamps of the days written (and one for newly learnt
+ * service names).  A row the database refuses is written alone, without
+ * the rest, only then.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 
 #include <openssl/rand.h>
 
+#include "calendar.h"
 #include "config.h"
 #include "db.h"
 #include "jobs.h"
@@ -248,8 +251,21 @@ dup_or_null(const char *s)
  * What the job of booking b should hold.  s: its stored job or NULL; c:
  * its customer as just fetched, or NULL when not fetched.
  */
+static void	 desired_fields(const struct reconcile_ctx *,
+		    const struct square_booking *, const struct job_stored *,
+		    const struct square_customer *, struct job_square *);
+
 static void
 desired(const struct reconcile_ctx *ctx, const struct square_booking *b,
+    const struct job_stored *s, const struct square_customer *c,
+    struct job_square *w)
+{
+	desired_fields(ctx, b, s, c, w);
+	jobs_square_fit(w);		/* every value cut to its column */
+}
+
+static void
+desired_fields(const struct reconcile_ctx *ctx, const struct square_booking *b,
     const struct job_stored *s, const struct square_customer *c,
     struct job_square *w)
 {
@@ -372,6 +388,71 @@ queue_push(struct reconcile_ctx *ctx, const struct job_square *rows,
 	}
 }
 
+/*
+ * The page's one statement failed with the database up: a value the
+ * database refuses.  Write each row alone, leave out those refused (each
+ * an error with its booking id) and mark them not done in act.  Returns
+ * 0, or -1 when the database is down (nothing more written).
+ */
+static int
+write_rows_alone(struct reconcile_ctx *ctx, const struct job_square *rows,
+    char *act, size_t n, struct run_counts *page)
+{
+	size_t	 i;
+
+	if (db_down(ctx->db))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (jobs_square_write(ctx->db, &rows[i], 1, ctx->created_by,
+		    ctx->templates) == 0)
+			continue;
+		if (db_down(ctx->db))
+			return -1;
+		reconcile_error(ctx, rows[i].booking_id, "database",
+		    "the database refused this booking's values; the rest "
+		    "of its page was written");
+		if (act[i] == 'c')
+			page->created--;
+		else if (act[i] == 'u')
+			page->updated--;
+		else if (act[i] == 'r') {
+			page->customers_refreshed--;
+			page->skipped--;
+		}
+		act[i] = '-';
+	}
+	return 0;
+}
+
+/*
+ * Move the calendar stamps of the days the written rows are on, and of
+ * the days updated ones were on before.  0 or -1.
+ */
+static int
+touch_days(struct reconcile_ctx *ctx, const struct job_square *rows,
+    const char *act, size_t n, const struct job_stored *stored,
+    size_t nstored)
+{
+	const struct job_stored	*s;
+	time_t			*t;
+	size_t			 i, k = 0;
+	int			 rc;
+
+	if ((t = calloc(2 * n, sizeof(*t))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (act[i] != 'c' && act[i] != 'u')
+			continue;	/* refused, or the cache time only */
+		t[k++] = rows[i].appointment_time;
+		if ((s = find_stored(stored, nstored, rows[i].booking_id)) !=
+		    NULL && s->sq.appointment_time != rows[i].appointment_time)
+			t[k++] = s->sq.appointment_time;
+	}
+	rc = calendar_touch(ctx->db, t, k);
+	free(t);
+	return rc;
+}
+
 int
 reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
     size_t n)
@@ -471,9 +552,16 @@ reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
 	}
 	if (nrows > 0 && !ctx->dry_run &&
 	    jobs_square_write(ctx->db, rows, nrows, ctx->created_by,
-	    ctx->templates) == -1) {
+	    ctx->templates) == -1 &&
+	    write_rows_alone(ctx, rows, act, nrows, &page) == -1) {
 		reconcile_error(ctx, NULL, "database", "could not write a page "
 		    "of jobs; nothing of it was written");
+		goto out;
+	}
+	if (nrows > 0 && !ctx->dry_run &&
+	    touch_days(ctx, rows, act, nrows, stored, nstored) == -1) {
+		reconcile_error(ctx, NULL, "database", "could not mark the "
+		    "calendar days of a written page");
 		goto out;
 	}
 	if (!ctx->dry_run) {

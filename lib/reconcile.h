@@ -64,8 +64,11 @@ void	 reconcile_error(struct reconcile_ctx *, const char *booking_id,
  * The upsert of n bookings (one page, or one webhook's): load their jobs
  * in one query, resolve service names (one catalog call at most) and
  * stale customers (one customer call at most), then create, update or
- * skip each, and write the page in one statement.  Counts and errors go
- * into ctx.  Returns 0, or -1 if the page could not be written (the
+ * skip each, and write the page in one statement (values cut to their
+ * columns; a row the database still refuses is left out, its error
+ * recorded with its booking id, the rest written), then move the
+ * calendar stamps of its days.  Counts and errors go into ctx.  Returns
+ * 0, or -1 if the page could not be written (the database is down: the
  * error is recorded; nothing of the page is written).
  */
 int	 reconcile_upsert(struct reconcile_ctx *,

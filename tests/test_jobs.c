@@ -1023,6 +1023,49 @@ test_jobs_new_id_is_a_valid_random_id(void)
 	CU_ASSERT_EQUAL(jobs_new_id(small, sizeof(small)), -1);
 }
 
+/* The UTF-8 cut: characters counted, bytes bounded, never half a character. */
+static void
+test_jobs_utf8_cut_on_character_boundaries(void)
+{
+	/* "ñ" is 2 bytes, "€" 3, "😀" 4. */
+	CU_ASSERT_EQUAL(jobs_utf8_cut("abcdef", 4, (size_t)-1), 4);
+	CU_ASSERT_EQUAL(jobs_utf8_cut("abc", 10, (size_t)-1), 3);
+	CU_ASSERT_EQUAL(jobs_utf8_cut("\xc3\xb1\xc3\xb1\xc3\xb1", 2,
+	    (size_t)-1), 4);
+	CU_ASSERT_EQUAL(jobs_utf8_cut("a\xe2\x82\xac", 2, (size_t)-1), 4);
+	/* A byte bound inside a character cuts before that character. */
+	CU_ASSERT_EQUAL(jobs_utf8_cut("a\xe2\x82\xac", 10, 3), 1);
+	CU_ASSERT_EQUAL(jobs_utf8_cut("\xf0\x9f\x98\x80" "x", 10, 4), 4);
+	CU_ASSERT_EQUAL(jobs_utf8_cut("\xf0\x9f\x98\x80" "x", 10, 3), 0);
+	/* A sequence cut off at the end, or invalid, ends the value. */
+	CU_ASSERT_EQUAL(jobs_utf8_cut("ab\xe2\x82", 10, (size_t)-1), 2);
+	CU_ASSERT_EQUAL(jobs_utf8_cut("ab\xff" "cd", 10, (size_t)-1), 2);
+	CU_ASSERT_EQUAL(jobs_utf8_cut("", 10, 10), 0);
+}
+
+/* Each Square string is cut to its column: 255 characters of a name. */
+static void
+test_jobs_square_fit_cuts_to_columns(void)
+{
+	struct job_square	 s;
+	char			 name[401 * 2 + 1];
+	size_t			 i;
+
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < 400; i++)
+		memcpy(name + 2 * i, "\xc3\xa9", 2);	/* é */
+	name[800] = '\0';
+	s.customer_name = strdup(name);
+	s.customer_email = strdup("short@example.com");
+	snprintf(s.booking_status, sizeof(s.booking_status), "ACCEPTED");
+	jobs_square_fit(&s);
+	CU_ASSERT_EQUAL(strlen(s.customer_name), 255 * 2);
+	CU_ASSERT_STRING_EQUAL(s.customer_email, "short@example.com");
+	CU_ASSERT_STRING_EQUAL(s.booking_status, "ACCEPTED");
+	CU_ASSERT_PTR_NULL(s.customer_note);
+	jobs_square_clear(&s);
+}
+
 static CU_TestInfo tests[] = {
 	{ "field_owner follows SPEC's table",
 	    test_jobs_field_owner_follows_the_spec_table },
@@ -1074,6 +1117,10 @@ static CU_TestInfo tests[] = {
 	    test_jobs_merge_payment_paid_sets_paid_at_once },
 	{ "merge: a stored item without a key matches nothing",
 	    test_jobs_merge_checklist_item_without_key_is_no_match },
+	{ "utf8_cut: on character boundaries",
+	    test_jobs_utf8_cut_on_character_boundaries },
+	{ "square_fit: each value cut to its column",
+	    test_jobs_square_fit_cuts_to_columns },
 	CU_TEST_INFO_NULL,
 };
 

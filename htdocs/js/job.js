@@ -31,7 +31,6 @@ const PAY_METHODS = ['cash', 'card', 'square', 'other'];
 const jobId = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 let job = null;
 let timeZone = validTimeZone(knownTimeZone()) ? knownTimeZone() : browserTimeZone();
-let tzLookedUp = false;
 
 const els = {
   job: byId('job'),
@@ -623,23 +622,9 @@ function receive(data) {
   lookUpTimeZone();
 }
 
-/* The job has no time zone of its own: learn the business's once from the calendar. */
-async function lookUpTimeZone() {
-  if (tzLookedUp || validTimeZone(knownTimeZone()) || (job && validTimeZone(job.timezone))) return;
-  tzLookedUp = true;
-  try {
-    const res = await request('/api/calendar');
-    const tz = res.body && res.body.data && res.body.data.timezone;
-    if (validTimeZone(tz)) {
-      rememberTimeZone(tz);
-      if (tz !== timeZone) {
-        timeZone = tz;
-        render();
-      }
-    }
-  } catch {
-    /* keep the tablet's own zone */
-  }
+/* The job's answer carries the business's time zone: remember it for the next page. */
+function lookUpTimeZone() {
+  if (job && validTimeZone(job.timezone) && knownTimeZone() !== job.timezone) rememberTimeZone(job.timezone);
 }
 
 const poll = usePolling({

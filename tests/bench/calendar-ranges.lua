@@ -1,6 +1,6 @@
 -- wrk script for make bench: calendar requests for random ranges (1 to
--- 62 days starting anywhere in 2026), so nearly every one misses nginx's
--- one-second cache and reaches the calendar program: its memory is
+-- 62 days starting anywhere in 2026), so nearly every one misses the
+-- calendar program's per-process answer cache: its memory is
 -- measured under requests it really serves.
 math.randomseed(os.time())
 local function date(days)

@@ -1,0 +1,56 @@
+/*
+ * The calendar's answer, fresh on every request: one primary-key range
+ * read of per-day stamps decides whether the range changed (no counter
+ * row every write waits on, no trigger), and the answer's bytes are kept
+ * per process by that stamp, sent without copying when nothing changed.
+ * Every job write moves the stamps of the days it touches (calendar_touch,
+ * after the write, in its transaction if it has one).  The cache lives
+ * here, not in struct app.  Calls may block on the database.
+ */
+#ifndef CALENDAR_H
+#define CALENDAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct db;
+
+/* A range's stamp: any committed change in [from, to) moves it. */
+struct calendar_stamp {
+	int64_t		 days;		/* days with a stamp */
+	int64_t		 sum;		/* their stamps' sum: only grows */
+};
+
+/*
+ * The stamp of the UTC days that [from, to) overlaps: one statement.
+ * Read it before the jobs, so a stamp never labels older data.  0, or -1
+ * (logged).
+ */
+int	 calendar_stamp(struct db *, time_t from, time_t to,
+	    struct calendar_stamp *out);
+
+/*
+ * Move the stamps of the UTC days of these n appointment times (in one
+ * statement, days in order so concurrent writers lock alike).  Call after
+ * every committed job write, with the old time too when a job moved.
+ * 0, or -1 (logged).
+ */
+int	 calendar_touch(struct db *, const time_t *times, size_t n);
+
+/*
+ * The cached answer body of this ETag, or NULL.  The bytes are owned by
+ * the cache and stay valid until the next calendar_store in this process.
+ */
+const char *calendar_cached(const char *etag, size_t *len);
+
+/*
+ * Keep a copy of body under etag (the oldest of a few goes).  Returns the
+ * kept bytes (as calendar_cached), or NULL if out of memory.
+ */
+const char *calendar_store(const char *etag, const char *body, size_t len);
+
+/* Free the cache (at exit, for leak checkers). */
+void	 calendar_cache_free(void);
+
+#endif

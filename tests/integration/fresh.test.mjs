@@ -1,0 +1,155 @@
+// The calendar is current on the very next request after any committed
+// change (a staff PATCH, a reconcile, a webhook, a job moving out of the
+// range), with a new ETag, through nginx; values from Square are cut to
+// their columns; the job and runs answers carry the business time zone.
+import assert from 'node:assert/strict';
+import { beforeEach, test } from 'node:test';
+import {
+  api, booking, customers, fake, get, jobOf, patchJob, putBookings, reconcile, resetWorld,
+  sendWebhook, sql, webhookEvent,
+} from './helpers.mjs';
+
+beforeEach(resetWorld);
+
+let n = 0;
+const eid = () => `evt-fresh-${process.pid}-${Date.now()}-${n++}`;
+
+// A day N days from now (UTC), as YYYY-MM-DD.
+const day = (offset) => new Date(Date.now() + offset * 86400e3).toISOString().slice(0, 10);
+// Days around tomorrow, wide enough for any business time zone.
+const range = `/api/calendar?start=${day(-1)}&end=${day(3)}`;
+
+async function calendar(p = range, headers = {}) {
+  const r = await get(p, { headers });
+  assert.equal(r.status, 200, r.text);
+  return { etag: r.headers.get('etag'), jobs: r.json.data.jobs };
+}
+
+test('a staff PATCH shows in the calendar on the very next request, with a new ETag', async () => {
+  await putBookings([booking('freshpatch0001')]);
+  assert.equal((await reconcile()).status, 200);
+  const before = await calendar();
+  const job = before.jobs.find((j) => j.bookingId === 'freshpatch0001');
+  assert.equal(job.workStatus, 'scheduled');
+  const p = await patchJob(job.id, job.version, { workStatus: 'checked_in' });
+  assert.equal(p.status, 200, p.text);
+  // The old ETag no longer matches: the next poll gets the new answer.
+  const after = await calendar(range, { 'if-none-match': before.etag });
+  assert.notEqual(after.etag, before.etag);
+  const now = after.jobs.find((j) => j.id === job.id);
+  assert.equal(now.workStatus, 'checked_in');
+  assert.equal(now.version, p.json.data.version);
+});
+
+test('a reconcile shows in the calendar on the very next request, with a new ETag', async () => {
+  const before = await calendar();
+  assert.equal(before.jobs.length, 0);
+  await putBookings([booking('freshrecon0001'), booking('freshrecon0002', { start: booking('x').start_at })]);
+  const r = await reconcile();
+  assert.equal(r.json.data.created, 2);
+  const after = await calendar(range, { 'if-none-match': before.etag });
+  assert.notEqual(after.etag, before.etag);
+  assert.deepEqual(after.jobs.map((j) => j.bookingId).sort(), ['freshrecon0001', 'freshrecon0002']);
+});
+
+test('a webhook shows in the calendar on the very next request, with a new ETag', async () => {
+  const b = booking('freshhook00001');
+  await putBookings([b]);
+  await reconcile();
+  const before = await calendar();
+  const moved = { ...b, version: 1, appointment_segments: [{ ...b.appointment_segments[0], duration_minutes: 90 }] };
+  const w = await sendWebhook(webhookEvent('booking.updated', moved, eid()));
+  assert.equal(w.status, 200, w.text);
+  const after = await calendar(range, { 'if-none-match': before.etag });
+  assert.notEqual(after.etag, before.etag);
+  assert.equal(after.jobs.find((j) => j.bookingId === 'freshhook00001').durationMinutes, 90);
+});
+
+test('a job that moves out of the range changes the range\'s ETag and leaves it', async () => {
+  const b = booking('freshmove00001');
+  await putBookings([b, booking('freshstay00001')]);
+  await reconcile();
+  const before = await calendar();
+  assert.equal(before.jobs.length, 2);
+  const far = new Date(Date.now() + 20 * 86400e3).toISOString().slice(0, 13) + ':00:00Z';
+  const w = await sendWebhook(webhookEvent('booking.updated', { ...b, version: 1, start_at: far }, eid()));
+  assert.equal(w.status, 200, w.text);
+  const after = await calendar(range, { 'if-none-match': before.etag });
+  assert.notEqual(after.etag, before.etag);
+  assert.deepEqual(after.jobs.map((j) => j.bookingId), ['freshstay00001']);
+});
+
+test('an unchanged range answers 304 to its ETag', async () => {
+  await putBookings([booking('fresh304000001')]);
+  await reconcile();
+  const a = await calendar();
+  const r = await get(range, { headers: { 'if-none-match': a.etag } });
+  assert.equal(r.status, 304);
+});
+
+test('HEAD on a week no one asked for, then GET: the GET has the whole body', async () => {
+  await putBookings([booking('freshhead00001')]);
+  await reconcile();
+  const p = `/api/calendar?start=${day(-2)}&end=${day(4)}`;
+  const h = await api('HEAD', p);
+  assert.equal(h.status, 200);
+  assert.equal(h.text, '');
+  const g = await get(p);
+  assert.equal(g.status, 200);
+  assert.equal(Number(g.headers.get('content-length') ?? g.text.length), Buffer.byteLength(g.text));
+  assert.equal(g.json.data.jobs.length, 1);
+});
+
+test('a page with a 400-character customer name: all 100 bookings created, the name cut to its column', async () => {
+  const long = { id: 'CUSTLONGNAME00000000000001', given_name: 'É'.repeat(200), family_name: 'x'.repeat(199),
+    phone_number: '+1-555-0199', email_address: 'long@example.com' };
+  await fake('POST', '/__control/customers', { customers: [...customers, long] });
+  const list = [];
+  for (let i = 0; i < 100; i++) {
+    list.push(booking(`freshlong${String(i).padStart(5, '0')}`,
+      { customer: i === 37 ? long.id : customers[i % 3].id }));
+  }
+  await putBookings(list);
+  const r = await reconcile();
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.data.created, 100, r.text);
+  assert.deepEqual(r.json.data.errors ?? [], []);
+  assert.equal(Number(sql("SELECT COUNT(*) FROM jobs WHERE booking_id LIKE 'freshlong%'")[0][0]), 100);
+  const j = await jobOf('freshlong00037');
+  assert.equal([...j.customerCached.name].length, 255);
+  assert.ok(j.customerCached.name.startsWith('ÉÉÉ'));
+  // The cut value is what is stored: a second run finds nothing to change.
+  const again = await reconcile();
+  assert.equal(again.json.data.updated, 0, again.text);
+  assert.equal(again.json.data.skipped, 100);
+});
+
+test('the job and the runs carry the business time zone; the runs answer 304 to their ETag', async () => {
+  await putBookings([booking('freshzone00001')]);
+  await reconcile();
+  const j = await jobOf('freshzone00001');
+  const cal = await get(range);
+  assert.equal(j.timezone, cal.json.data.timezone);
+  const runs = await get('/api/reconcile/runs');
+  assert.equal(runs.status, 200);
+  assert.equal(runs.json.data.timezone, cal.json.data.timezone);
+  const etag = runs.headers.get('etag');
+  assert.ok(etag);
+  const again = await get('/api/reconcile/runs', { headers: { 'if-none-match': etag } });
+  assert.equal(again.status, 304);
+  await reconcile();
+  const changed = await get('/api/reconcile/runs', { headers: { 'if-none-match': etag } });
+  assert.equal(changed.status, 200);
+  assert.notEqual(changed.headers.get('etag'), etag);
+});
+
+test('a webhook of a booking with a 400-character customer name: created, not 503', async () => {
+  const long = { id: 'CUSTLONGNAME00000000000002', given_name: 'ñ'.repeat(200), family_name: 'y'.repeat(199) };
+  await fake('POST', '/__control/customers', { customers: [...customers, long] });
+  const b = booking('freshlonghook1', { customer: long.id });
+  const w = await sendWebhook(webhookEvent('booking.created', b, eid()));
+  assert.equal(w.status, 200, w.text);
+  assert.equal(w.json.data.result, 'created');
+  const j = await jobOf('freshlonghook1');
+  assert.equal([...j.customerCached.name].length, 255);
+});
