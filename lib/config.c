@@ -73,6 +73,7 @@ static const struct setting settings[] = {
 	    NULL },
 	{ "RECONCILE_LEASE_SECONDS", C_INT, OFF(reconcile_lease_seconds),
 	    "300", 10, 3600, NULL },
+	{ "MEDIA_DIR", C_STR, OFF(media_dir), "var/media", 0, 512, NULL },
 };
 
 struct envfile {

@@ -35,6 +35,7 @@ struct config {
 	char	*timezone;
 	long	 anonymous_writes;	/* STAFF_ANONYMOUS_WRITES=1, demos only */
 	long	 reconcile_lease_seconds;
+	char	*media_dir;		/* MEDIA_DIR: photos (default var/media) */
 };
 
 /*
