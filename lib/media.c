@@ -147,7 +147,7 @@ media_process(const char *path, const char *ct, struct media_out *out,
 	}
 	/*
 	 * Decode, shrinking on load where the format can (JPEG by 2, 4 or
-	 * 8 while the result stays above the display size), failing on a
+	 * 8 while the result keeps 3/4 of the display size), failing on a
 	 * truncated file rather than showing grey; thumbnail_image then
 	 * turns it upright from the EXIF orientation and sizes it.
 	 */
@@ -155,7 +155,7 @@ media_process(const char *path, const char *ct, struct media_out *out,
 	head = NULL;
 	longest = w > h ? w : h;
 	for (shrink = 1; shrink < 8 && longest / (shrink * 2) >=
-	    MEDIA_DISPLAY_PX; shrink *= 2)
+	    MEDIA_DISPLAY_PX * 3 / 4; shrink *= 2)
 		continue;
 	if (strcmp(t->loader, "Jpeg") == 0)
 		head = vips_image_new_from_file(path, "access",

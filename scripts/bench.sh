@@ -96,6 +96,10 @@ rss_after=$(rss)
 row "calendar worker RSS before the load" "$((rss_before / 1024)).$(((rss_before % 1024) * 10 / 1024)) MiB" ""
 row "  after $served more, of random ranges" "$((rss_after / 1024)).$(((rss_after % 1024) * 10 / 1024)) MiB" "< 8 MiB, no growth: $([ $rss_after -lt 8192 ] && [ $rss_after -le $((rss_before + 512)) ] && echo pass || echo FAIL)"
 
+# --- photos (uploads, and the calendar while they run) ------------------------
+# shellcheck source=scripts/bench-photos.sh
+. "$ROOT/scripts/bench-photos.sh"
+
 echo
 echo "Safari Detail Ops bench ($(nproc) cores, wrk ${DURATION}s runs, $(date -u +%F))"
 printf '| %-44s | %16s | %-34s |\n' "measure" "figure" "bar"
