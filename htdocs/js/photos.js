@@ -21,7 +21,7 @@ export function mountPhotos(root, { t, jobId, getJob, onJob, when }) {
     KINDS.map((k) => h('option', { value: k }, t(`photo.kind.${k}`))));
   const input = h('input', {
     type: 'file', id: 'photo-input', accept: 'image/*', capture: 'environment',
-    class: 'sr-only', onchange: () => {
+    hidden: true, onchange: () => {
       const file = input.files && input.files[0];
       input.value = '';
       if (file) start({ blob: file, kind: kindSelect.value });
