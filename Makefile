@@ -36,6 +36,14 @@ LIB_SRCS	 = lib/log.c lib/config.c lib/tz.c lib/db.c lib/http.c \
 		   lib/jobs.c lib/runs.c lib/app.c lib/api.c lib/square.c \
 		   lib/reconcile.c lib/webhook.c lib/origin.c lib/push.c lib/calendar.c
 PROGS		 = calendar job reconcile webhook
+# The photo program alone links libvips, through objects of its own that
+# are not in libsafari.so (which every program loads): the calendar and
+# job programs start without it.
+PHOTO_SRCS	 = lib/media.c lib/photos.c
+PHOTO_OBJS	 = $(PHOTO_SRCS:%.c=$(BUILD)/%.o)
+PHOTO_BIN	 = $(BUILD)/cgi-bin/photo
+VIPS_CFLAGS	 = $(shell $(PKG_CONFIG) --cflags vips 2>/dev/null)
+VIPS_LIBS	 = $(shell $(PKG_CONFIG) --libs vips 2>/dev/null)
 UNIT_TESTS	 = test_tz test_square test_config test_http test_jobs test_api \
 		   test_webhook test_origin test_push
 SERVICE_TESTS	 = test_square_http
@@ -50,11 +58,17 @@ RPATH		 = -Wl,-rpath,'$$ORIGIN/../lib'
 .PHONY: all run stop test unit integration bench check-asan valgrind fuzz \
 	deps clean
 
-all: $(LIB) $(PROG_BINS) $(TEST_BINS)
+all: $(LIB) $(PROG_BINS) $(PHOTO_BIN) $(TEST_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(PHOTO_OBJS) $(BUILD)/cgi-bin/photo.o: ALL_CFLAGS += $(VIPS_CFLAGS)
+
+$(PHOTO_BIN): $(BUILD)/cgi-bin/photo.o $(PHOTO_OBJS) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $< $(PHOTO_OBJS) -L$(BUILD)/lib -lsafari \
+	    $(LIBS) $(VIPS_LIBS) $(RPATH)
 
 $(LIB): $(LIB_OBJS)
 	$(CC) $(CFLAGS) -shared -o $@ $(LIB_OBJS) $(LIBS)
@@ -105,4 +119,5 @@ fuzz: deps
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(PROG_BINS:=.d) $(TEST_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(PROG_BINS:=.d) $(TEST_BINS:=.d) \
+	$(PHOTO_OBJS:.o=.d) $(PHOTO_BIN).d

@@ -136,7 +136,8 @@ app_dispatch(struct app *app, const struct route *routes, size_t n,
 			    "Sign in as staff to make changes.", NULL);
 			return;
 		}
-		if (!is_json_type(req->headers[HDR_CONTENT_TYPE])) {
+		if (!(r->flags & R_RAW_BODY) &&
+		    !is_json_type(req->headers[HDR_CONTENT_TYPE])) {
 			http_error(resp, 415, "unsupported_media_type",
 			    "Send the body as application/json.", NULL);
 			return;
@@ -230,6 +231,7 @@ serve_one(struct app *app, const struct route *routes, size_t n,
 
 	memset(&resp, 0, sizeof(resp));
 	status = http_req_parse(&req, io, 0, err, sizeof(err));
+	req.io = io;
 	if (status == 0)
 		set_scheme(app, io, &req);
 	if (status == 0 && wants_body(routes, n, &req))

@@ -24,6 +24,8 @@ struct app {
 enum route_flags {
 	R_BODY = 1 << 0,	/* read the body (bounded) */
 	R_STAFF_WRITE = 1 << 1,	/* login, JSON content type, same Origin */
+	R_RAW_BODY = 1 << 2,	/* the handler streams the body from req->io
+				   and checks its content type itself */
 };
 
 struct route {

@@ -81,6 +81,7 @@ static const struct setting settings[] = {
 	{ "PUSH_SOCKET", C_STR, OFF(push_socket), NULL, 0, 107, NULL },
 	{ "POLL_INTERVAL_PUSH_MS", C_INT, OFF(poll_interval_push_ms), "60000",
 	    1000, 3600000, NULL },
+	{ "MEDIA_DIR", C_STR, OFF(media_dir), "var/media", 0, 512, NULL },
 };
 
 struct envfile {

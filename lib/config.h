@@ -39,6 +39,7 @@ struct config {
 	char	*trusted_proxies;	/* X-Forwarded-Proto from; NULL: none */
 	char	*push_socket;		/* nchan publisher; NULL: no push */
 	long	 poll_interval_push_ms;	/* polling while the stream is up */
+	char	*media_dir;		/* MEDIA_DIR: photos (default var/media) */
 };
 
 /*

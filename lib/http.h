@@ -54,6 +54,8 @@ struct http_req {
 	char		*body;			/* owned, NUL-terminated */
 	size_t		 bodylen;
 	const char	*id;		/* a route's {id}, points into path */
+	/* Where the body comes from, for R_RAW_BODY handlers (borrowed). */
+	const struct http_io *io;
 };
 
 struct http_resp {

@@ -140,6 +140,10 @@ while IFS='|' read -r tag m f b; do
 	[ "$tag" = ROW ] && row "$m" "$f" "$b"
 done < <(node tests/bench/push.mjs 2>&1 || echo "ROW|live updates|failed|see tests/bench/push.mjs")
 
+# --- photos (uploads, and the calendar while they run) ------------------------
+# shellcheck source=scripts/bench-photos.sh
+. "$ROOT/scripts/bench-photos.sh"
+
 echo
 echo "Safari Detail Ops bench ($(nproc) cores, wrk ${DURATION}s runs, $(date -u +%F))"
 printf '| %-44s | %16s | %-34s |\n' "measure" "figure" "bar"

@@ -26,8 +26,16 @@ clang $flags $cflags lib/square.c lib/log.c lib/tz.c tests/fuzz_square.c \
 clang $flags $cflags lib/http.c lib/jobs.c lib/api.c lib/app.c lib/db.c \
     lib/config.c lib/log.c lib/tz.c lib/runs.c lib/reconcile.c lib/square.c \
     lib/webhook.c tests/fuzz_http.c -o "$out/fuzz_http" $libs
+# The upload path's media code through libvips (the photo program's own
+# objects, not libsafari).
+# shellcheck disable=SC2046,SC2086
+clang $flags $(pkg-config --cflags vips) lib/media.c lib/log.c \
+    tests/fuzz_media.c -o "$out/fuzz_media" $(pkg-config --libs vips libcrypto)
+mkdir -p "$out/corpus-media"
 cd "$out"
 ./fuzz_square -max_total_time="$secs" -print_final_stats=1 corpus-square \
     ../../tests/data/square
 ./fuzz_http -max_total_time="$secs" -print_final_stats=1 corpus-http
+./fuzz_media -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=1024 \
+    corpus-media ../../tests/data/media
 echo "fuzz: no crash in ${secs}s per target"

@@ -31,7 +31,7 @@ ENV_FILE=${SAFARI_ENV_FILE:-$ROOT/.env}
 RUN=$STACK_DIR/run
 LOG=$STACK_DIR/log
 SOCK=$RUN/mysqld.sock
-PROGRAMS=${STACK_PROGRAMS:-"calendar:2 job:2 reconcile:2 webhook:2"}
+PROGRAMS=${STACK_PROGRAMS:-"calendar:2 job:2 reconcile:2 webhook:2 photo:2"}
 
 say() { [ -n "${QUIET:-}" ] || echo "$@"; }
 die() { echo "stack: $*" >&2; exit 1; }
@@ -279,6 +279,7 @@ start_nginx() {
 	sed -e "s|@VAR@|$STACK_DIR|g" -e "s|@ROOT@|$ROOT|g" \
 	    -e "s|@PORT@|$PORT|g" -e "s|@USER@|$userline|g" \
 	    -e "s|@SERVER_NAMES@|$names|g" \
+	    -e "s|@MEDIA@|$MEDIA_DIR|g" \
 	    "$ROOT/nginx/nginx.conf.in" >"$STACK_DIR/nginx.conf"
 	if alive "$RUN/nginx.pid"; then
 		nginx -q -p "$STACK_DIR/nginx" -c "$STACK_DIR/nginx.conf" -s reload
@@ -360,6 +361,14 @@ start() {
 		fi
 	fi
 
+	# Photos: MEDIA_DIR as configured (relative to the root), else
+	# media/ in the stack's directory; nginx serves it as /media/.
+	MEDIA_DIR=$(setting MEDIA_DIR)
+	MEDIA_DIR=${MEDIA_DIR:-$STACK_DIR/media}
+	case $MEDIA_DIR in /*) ;; *) MEDIA_DIR=$ROOT/$MEDIA_DIR ;; esac
+	mkdir -p "$MEDIA_DIR" && chmod 750 "$MEDIA_DIR"
+	export MEDIA_DIR
+
 	staff_user=$(setting STAFF_USER)
 	staff_user=${staff_user:-staff}
 	staff_password=$(setting STAFF_PASSWORD)
@@ -411,6 +420,7 @@ SQUARE_WEBHOOK_URL=${SQUARE_WEBHOOK_URL:-}
 MYSQL_SOCKET=$SOCK
 STACK_DIR=$STACK_DIR
 PUSH_SOCKET=${PUSH_SOCKET:-}
+MEDIA_DIR=$MEDIA_DIR
 ENV
 	chmod 600 "$STACK_DIR/stack.env"
 	say ""

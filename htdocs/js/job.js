@@ -16,6 +16,7 @@ import {
 } from '/js/format.js';
 import { STATUSES, isCancelled, vehicleText, knownTimeZone, rememberTimeZone } from '/js/jobs.js';
 import { isOfflineError, knownUser, outbox } from '/js/offline.js';
+import { mountPhotos } from '/js/photos.js';
 
 const { locale, loc, t } = initPage('job', 'job.title');
 
@@ -51,7 +52,6 @@ const els = {
   issueSummary: byId('issue-summary'),
   issueRemove: byId('issue-remove'),
   mediaCard: byId('media-card'),
-  mediaList: byId('media-list'),
   history: byId('history'),
   conflict: byId('conflict'),
   conflictChange: byId('conflict-change'),
@@ -564,15 +564,19 @@ function renderFacts() {
   renderHistory();
 }
 
+/* Photos: their own module; a newer job from an upload or delete comes back here. */
+let photosUi = null;
 function renderMedia() {
-  const photos = Array.isArray(job.photosMeta) ? job.photosMeta : [];
-  const receipts = Array.isArray(job.receiptPhotos) ? job.receiptPhotos : [];
-  els.mediaCard.hidden = !photos.length && !receipts.length;
-  const item = (m, kind) => h('li', null,
-    h('span', { class: 'media-kind' }, kind),
-    h('span', null, [m && (m.caption || m.kind || m.key) ? str(m.caption || m.kind || m.key) : '—',
-      m && m.takenAt ? formatDateTime(m.takenAt, loc, timeZone) : '', m && m.by ? str(m.by) : ''].filter(Boolean).join(' · ')));
-  replaceChildren(els.mediaList, photos.map((m) => item(m, t('job.photos'))), receipts.map((m) => item(m, t('job.receipts'))));
+  photosUi ??= mountPhotos(els.mediaCard.querySelector('.photos-root'), {
+    t, jobId, getJob: () => job, when: (at) => (at ? formatDateTime(at, loc, timeZone) : ''),
+    onJob: (data) => {
+      if (!data || typeof data !== 'object') return;
+      job = data;
+      poll.accept(job, `"${job.version}"`);
+      render();
+    },
+  });
+  photosUi.render();
 }
 
 function renderHistory() {
