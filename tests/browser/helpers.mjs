@@ -136,8 +136,11 @@ export async function launch() {
  * line in `logs`. Does not navigate when opts.goto is false.
  */
 export async function openPage(browser, urlPath, opts = {}) {
-  const { viewport = TABLET, goto = true, locale = 'en-US', timezoneId } = opts;
+  const { viewport = TABLET, goto = true, locale = 'en-US', timezoneId, serviceWorkers = 'block' } = opts;
+  /* Playwright's page.route does not see what a service worker fetches, so
+   * tests that route requests run without one; the offline tests allow it. */
   const context = await browser.newContext({
+    serviceWorkers,
     viewport,
     locale,
     timezoneId,

@@ -47,7 +47,7 @@ async function outboxCount(page) {
 }
 
 test('the service worker controls the page after a reload; offline, the calendar shows its kept week under a banner', async () => {
-  const { context, page, errors } = await openPage(browser, '/en/calendar');
+  const { context, page, errors } = await openPage(browser, '/en/calendar', { serviceWorkers: 'allow' });
   try {
     await primed(page, '/api/calendar');
     const week = await calendar();
@@ -70,7 +70,7 @@ test('the service worker controls the page after a reload; offline, the calendar
 
 test('offline, a job page reload shows the kept job, in Spanish too', async () => {
   const job = await pickJob(10);
-  const { context, page } = await openPage(browser, `/es/jobs/${job.id}`);
+  const { context, page } = await openPage(browser, `/es/jobs/${job.id}`, { serviceWorkers: 'allow' });
   try {
     await primed(page, `/api/jobs/${job.id}`);
     await context.setOffline(true);
@@ -89,7 +89,7 @@ test('a status change and a checklist toggle made offline survive an offline rel
   const item = job.checklist.tech.find((i) => !i.done);
   assert.ok(item, 'the job has an unticked technician item');
   const target = job.workStatus === 'in_progress' ? 'qc' : 'in_progress';
-  const { context, page } = await openPage(browser, `/en/jobs/${job.id}`);
+  const { context, page } = await openPage(browser, `/en/jobs/${job.id}`, { serviceWorkers: 'allow' });
   const patches = [];     /* the PATCHes the server answered, in order */
   page.on('response', (r) => { if (r.request().method() === 'PATCH') patches.push(JSON.parse(r.request().postData())); });
   try {
@@ -128,7 +128,7 @@ test('a status change and a checklist toggle made offline survive an offline rel
 
 test('an offline notes edit that meets a newer change shows the conflict view and writes nothing until the person chooses', async () => {
   const job = await pickJob(12);
-  const { context, page } = await openPage(browser, `/en/jobs/${job.id}`);
+  const { context, page } = await openPage(browser, `/en/jobs/${job.id}`, { serviceWorkers: 'allow' });
   try {
     await primed(page, `/api/jobs/${job.id}`);
     await context.setOffline(true);
