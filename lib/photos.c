@@ -16,11 +16,16 @@
 #include <sys/stat.h>
 
 #include "api.h"
+#include "calendar.h"
 #include "db.h"
 #include "jobs.h"
 #include "log.h"
 #include "media.h"
 #include "photos.h"
+#include "push.h"
+#include "tz.h"
+
+static void	 job_changed(struct app *, const char *);
 
 enum photos_sql { SQL_MEDIA_GET, SQL_MEDIA_SET, SQL_MEDIA_REFS, SQL__MAX };
 
@@ -449,7 +454,7 @@ photo_add(struct app *app, struct http_req *req, const char *id,
 		r = 0;
 	}
 	if (r == 1) {
-		/* push: job changed */
+		job_changed(app, id);
 		answer_job(app, id, 201, resp);
 	} else {
 		if (r == -1)
@@ -546,7 +551,7 @@ photo_delete(struct app *app, struct http_req *req, const char *id,
 		answer_job(app, id, 409, resp);
 		return;
 	}
-	/* push: job changed */
+	job_changed(app, id);
 	media_gc(app, url);
 	media_gc(app, thumb);
 	answer_job(app, id, 200, resp);
@@ -588,3 +593,31 @@ api_photos(struct app *app, struct http_req *req, struct http_resp *resp)
 notfound:
 	http_error(resp, 404, "not_found", "No such endpoint.", NULL);
 }
+
+/*
+ * After a committed photo change: move the calendar's stamp of the job's
+ * day (its summary carries the version) and tell the live stream.  Both
+ * are best effort: the change is committed already.
+ */
+static void
+job_changed(struct app *app, const char *id)
+{
+	struct json_object	*job = NULL, *at;
+	struct push_job		 e;
+	int64_t			 version;
+	time_t			 when;
+
+	if (jobs_load(app->db, id, &job, &version) != 1)
+		return;
+	if (json_object_object_get_ex(job, "appointmentTime", &at) &&
+	    tz_parse_rfc3339(json_object_get_string(at), &when) == 0) {
+		(void)calendar_touch(app->db, &when, 1);
+		memset(&e, 0, sizeof(e));
+		snprintf(e.id, sizeof(e.id), "%s", id);
+		e.version = version;
+		push_set_days(&e, when, 0);
+		(void)push_jobs(app->cfg.push_socket, &e, 1);
+	}
+	json_object_put(job);
+}
+
