@@ -69,6 +69,19 @@ ensure_user() {
 	done
 	id -u "$RUN_USER" >/dev/null 2>&1 ||
 	    die "cannot create the user $RUN_USER (set STACK_USER to another)"
+	# The tree may sit in a private directory (a clone under mktemp -d):
+	# let the stack's user pass through (search only, never read) the
+	# directories above it that shut others out.
+	if ! as_user test -r "$ROOT/htdocs/calendar.html" -a -x "$BUILD/cgi-bin/calendar"; then
+		local d
+		for d in "$ROOT" "$BUILD"; do
+			while [ "$d" != / ] && [ -n "$d" ]; do
+				[ -x "$d" ] && [ "$(stat -c %A "$d" | cut -c10)" != x ] &&
+				    chmod o+x "$d" && say "(made $d searchable for $RUN_USER)"
+				d=$(dirname "$d")
+			done
+		done
+	fi
 	as_user test -r "$ROOT/htdocs/calendar.html" -a -x "$BUILD/cgi-bin/calendar" ||
 	    die "the user $RUN_USER cannot read $ROOT or $BUILD (make their parent directories searchable)"
 }
