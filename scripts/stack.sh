@@ -379,7 +379,7 @@ start() {
 	MEDIA_DIR=$(setting MEDIA_DIR)
 	MEDIA_DIR=${MEDIA_DIR:-$STACK_DIR/media}
 	case $MEDIA_DIR in /*) ;; *) MEDIA_DIR=$ROOT/$MEDIA_DIR ;; esac
-	mkdir -p "$MEDIA_DIR" && chmod 750 "$MEDIA_DIR"
+	mkdir -p "$MEDIA_DIR" && chmod 750 "$MEDIA_DIR" && own "$MEDIA_DIR"
 	export MEDIA_DIR
 
 	staff_user=$(setting STAFF_USER)
