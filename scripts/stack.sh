@@ -252,6 +252,7 @@ start_programs() {
 		workers=${p##*:}
 		alive "$RUN/$name.pid" && continue
 		rm -f "$RUN/$name.sock"
+		touch "$LOG/$name.log" && own "$LOG/$name.log"
 		# The socket is 0660 with the user's group, which nginx's
 		# workers run as: no other local user can reach it.
 		as_user "$BUILD/cgi-bin/$name" --socket "$RUN/$name.sock" \
