@@ -34,7 +34,7 @@ TEST_LIBS	 = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null)
 
 LIB_SRCS	 = lib/log.c lib/config.c lib/tz.c lib/db.c lib/http.c \
 		   lib/jobs.c lib/runs.c lib/app.c lib/api.c lib/square.c \
-		   lib/reconcile.c lib/webhook.c lib/origin.c lib/push.c lib/calendar.c
+		   lib/reconcile.c lib/webhook.c lib/origin.c lib/push.c lib/calendar.c lib/json.c
 PROGS		 = calendar job reconcile webhook
 # The photo program alone links libvips, through objects of its own that
 # are not in libsafari.so (which every program loads): the calendar and
@@ -45,7 +45,7 @@ PHOTO_BIN	 = $(BUILD)/cgi-bin/photo
 VIPS_CFLAGS	 = $(shell $(PKG_CONFIG) --cflags vips 2>/dev/null)
 VIPS_LIBS	 = $(shell $(PKG_CONFIG) --libs vips 2>/dev/null)
 UNIT_TESTS	 = test_tz test_square test_config test_http test_jobs test_api \
-		   test_webhook test_origin test_push
+		   test_webhook test_origin test_push test_json
 SERVICE_TESTS	 = test_square_http
 
 LIB		 = $(BUILD)/lib/libsafari.so
