@@ -11,6 +11,7 @@
 #include "calendar.h"
 #include "db.h"
 #include "jobs.h"
+#include "json.h"
 #include "log.h"
 #include "push.h"
 #include "reconcile.h"
@@ -18,6 +19,7 @@
 #include "webhook.h"
 
 #define CALENDAR_MAX_DAYS	 62
+#define PATCH_DEPTH_MAX		 16	/* a PATCH body nests far less */
 
 int
 api_calendar_range(const char *start, const char *end, time_t now,
@@ -213,7 +215,6 @@ push_patched(struct app *app, const char *id, struct json_object *job)
 static void
 job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 {
-	struct json_tokener	*tok;
 	struct json_object	*body = NULL, *job = NULL, *v;
 	char			 err[192];
 	int64_t			 expected;
@@ -228,20 +229,17 @@ job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 		    "version such as \"3\".", NULL);
 		return;
 	}
-	if ((tok = json_tokener_new_ex(16)) == NULL) {
-		http_error(resp, 500, "internal_error", "out of memory", NULL);
+	switch (json_body_parse(req->body, req->bodylen, PATCH_DEPTH_MAX, 0,
+	    &body, err, sizeof(err))) {
+	case JSON_BODY_OK:
+		break;
+	case JSON_BODY_INVALID:
+		http_error(resp, 400, "bad_request", err, NULL);
+		return;
+	case JSON_BODY_NOMEM:
+		http_error(resp, 500, "internal_error", err, NULL);
 		return;
 	}
-	body = json_tokener_parse_ex(tok, req->body, (int)req->bodylen);
-	if (body == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != req->bodylen) {
-		json_tokener_free(tok);
-		json_object_put(body);
-		http_error(resp, 400, "bad_request", "The body is not valid "
-		    "JSON.", NULL);
-		return;
-	}
-	json_tokener_free(tok);
 	if (jobs_patch_check(body, err, sizeof(err)) == -1) {
 		http_error(resp, 400, "invalid_field", err, NULL);
 		goto out;

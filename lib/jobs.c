@@ -15,6 +15,7 @@
 #include "calendar.h"
 #include "db.h"
 #include "jobs.h"
+#include "json.h"
 #include "log.h"
 #include "tz.h"
 
@@ -381,6 +382,7 @@ static int
 check_members(const char *what, struct json_object *o,
     const struct member *m, char *err, size_t errsz)
 {
+	char	 name[41];		/* the unknown key, for the message */
 	size_t	 i;
 
 	json_object_object_foreach(o, key, val) {
@@ -388,8 +390,8 @@ check_members(const char *what, struct json_object *o,
 			if (strcmp(m[i].name, key) == 0)
 				break;
 		if (m[i].name == NULL) {
-			snprintf(err, errsz, "%s: \"%.40s\" cannot be set",
-			    what, key);
+			snprintf(err, errsz, "%s: \"%s\" cannot be set",
+			    what, json_excerpt(name, sizeof(name), key));
 			return -1;
 		}
 		if (!m[i].ok(val)) {
@@ -651,6 +653,7 @@ jobs_patch_check(struct json_object *body, char *err, size_t errsz)
 	static const char *const owners[] = { "the system", "Square",
 	    "staff" };
 	const struct field *f;
+	char		 name[41];	/* the unknown key, for the message */
 	size_t		 i, n = 0;
 
 	if (!is_type(body, json_type_object)) {
@@ -662,7 +665,8 @@ jobs_patch_check(struct json_object *body, char *err, size_t errsz)
 			if (strcmp(fields[i].json, key) == 0)
 				f = &fields[i];
 		if (f == NULL) {
-			snprintf(err, errsz, "unknown field \"%.40s\"", key);
+			snprintf(err, errsz, "unknown field \"%s\"",
+			    json_excerpt(name, sizeof(name), key));
 			return -1;
 		}
 		if (f->owner != OWNER_STAFF) {

@@ -46,6 +46,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "json.h"
 #include "log.h"
 #include "square.h"
 #include "tz.h"
@@ -68,6 +69,15 @@
 #define SQUARE_TIME_MAX		 64	/* an RFC 3339 string */
 #define SQUARE_CODE_MAX		 64	/* an error code such as NOT_FOUND */
 #define SQUARE_JSON_DEPTH	 32
+/*
+ * Bounds on the values of an answer, checked before json-c builds a
+ * tree of it (8 MiB of "{}," would be millions of objects): a booking
+ * as Square sends it has about 40, a customer about 50.
+ */
+#define SQUARE_VALUES_PER_ITEM	 512	/* a booking or a customer */
+#define SQUARE_VALUES_PER_OBJECT 2048	/* a catalog object and its item */
+#define SQUARE_VALUES_ERROR	 4096	/* an error answer */
+#define SQUARE_VALUES_SLACK	 1024	/* the envelope around them */
 
 /* The three operations: names for messages, paths, and their counters. */
 enum square_op {
@@ -205,7 +215,8 @@ square_sleep(struct square *sq, long ms)
 }
 
 /*
- * Whether s (len bytes) is an id: non-empty, printable ASCII, no spaces.
+ * Whether s (len bytes) is an id of Square's alphabet: letters, digits,
+ * '_' and '-', at least one (so never "../x", a space or a quote).
  */
 static int
 square_valid_id(const char *s, size_t len)
@@ -215,7 +226,10 @@ square_valid_id(const char *s, size_t len)
 	if (len == 0)
 		return 0;
 	for (i = 0; i < len; i++)
-		if (s[i] <= ' ' || s[i] > '~')
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    s[i] == '-'))
 			return 0;
 	return 1;
 }
@@ -300,37 +314,19 @@ square_header(char *p, size_t size, size_t nmemb, void *arg)
 }
 
 /*
- * Parse a whole JSON text of len bytes (need not be NUL-terminated):
- * strict, UTF-8 checked, depth-limited, nothing but white space after the
- * value.  Returns the owned object, or NULL.
+ * Parse a whole answer of len bytes through the product's one strict
+ * parser (lib/json.h), with at most max_values values.  Returns the
+ * owned value, or NULL.
  */
 static struct json_object *
-square_json_parse(const char *body, size_t len)
+square_json_parse(const char *body, size_t len, size_t max_values)
 {
-	struct json_tokener	*tok;
 	struct json_object	*o;
-	size_t			 end;
+	char			 err[128];
 
-	if (body == NULL || len == 0 || len > INT_MAX - 1)
+	if (json_body_parse(body, len, SQUARE_JSON_DEPTH, max_values, &o, err,
+	    sizeof(err)) != JSON_BODY_OK)
 		return NULL;
-	if ((tok = json_tokener_new_ex(SQUARE_JSON_DEPTH)) == NULL)
-		return NULL;
-	json_tokener_set_flags(tok,
-	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, body, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(o);
-		json_tokener_free(tok);
-		return NULL;
-	}
-	for (end = json_tokener_get_parse_end(tok); end < len; end++)
-		if (body[end] != ' ' && body[end] != '\t' &&
-		    body[end] != '\r' && body[end] != '\n') {
-			json_object_put(o);
-			o = NULL;
-			break;
-		}
-	json_tokener_free(tok);
 	return o;
 }
 
@@ -541,7 +537,8 @@ square_attempt(struct square *sq, enum square_op op, const char *url,
 		if (status >= 200 && status <= 299)
 			return ATTEMPT_OK;
 		/* Square's error code, if the body says it. */
-		root = square_json_parse(b->data, b->len);
+		root = square_json_parse(b->data, b->len,
+		    SQUARE_VALUES_ERROR);
 		if (root != NULL && json_object_object_get_ex(root,
 		    "errors", &errors) &&
 		    json_object_is_type(errors, json_type_array))
@@ -600,12 +597,13 @@ square_counter(struct square *sq, enum square_op op)
 
 /*
  * Make the request of op with retries, backoff and the deadline, and
- * parse the 2xx answer.  Returns 0 with *root (owned, a JSON object), or
+ * parse the 2xx answer (at most max_values values).  Returns 0 with *root (owned, a JSON object), or
  * -1 with err set (*root NULL).  Blocks on the network and in sleeps.
  */
 static int
 square_call(struct square *sq, enum square_op op, const char *url,
-    const char *post, struct json_object **root, char *err, size_t errsz)
+    const char *post, size_t max_values, struct json_object **root,
+    char *err, size_t errsz)
 {
 	struct square_buf	 b;
 	enum square_attempt	 r;
@@ -657,7 +655,7 @@ square_call(struct square *sq, enum square_op op, const char *url,
 		sq->stats.retries++;
 	}
 
-	*root = square_json_parse(b.data, b.len);
+	*root = square_json_parse(b.data, b.len, max_values);
 	free(b.data);
 	if (*root == NULL) {
 		snprintf(err, errsz, "%s: malformed JSON", ops[op].name);
@@ -688,10 +686,10 @@ square_booking_segments(struct json_object *o, struct square_booking *b,
 	int			 total = 0;
 
 	if (!json_object_object_get_ex(o, "appointment_segments", &a) ||
-	    json_object_is_type(a, json_type_null))
-		return 0;
-	if (!json_object_is_type(a, json_type_array)) {
-		snprintf(err, errsz, "appointment_segments is not an array");
+	    !json_object_is_type(a, json_type_array) ||
+	    json_object_array_length(a) == 0) {
+		snprintf(err, errsz, "appointment_segments is missing or not "
+		    "a list of segments");
 		return -1;
 	}
 	if ((n = json_object_array_length(a)) > SQUARE_MAX_SEGMENTS) {
@@ -708,9 +706,9 @@ square_booking_segments(struct json_object *o, struct square_booking *b,
 			return -1;
 		}
 		if (square_json_int(seg, "duration_minutes", 0,
-		    SQUARE_SEGMENT_MAX_MIN, &dur) == -1) {
+		    SQUARE_SEGMENT_MAX_MIN, &dur) != 1) {
 			snprintf(err, errsz, "appointment_segments[%zu]."
-			    "duration_minutes is not 0..%d", i,
+			    "duration_minutes is missing or not 0..%d", i,
 			    SQUARE_SEGMENT_MAX_MIN);
 			return -1;
 		}
@@ -729,9 +727,9 @@ square_booking_segments(struct json_object *o, struct square_booking *b,
 		}
 		if (square_json_id(seg, "team_member_id",
 		    i == 0 ? b->team_member_id : team,
-		    sizeof(team)) == -1) {
+		    sizeof(team)) != 1) {
 			snprintf(err, errsz, "appointment_segments[%zu]."
-			    "team_member_id is malformed", i);
+			    "team_member_id is missing or malformed", i);
 			return -1;
 		}
 		total += (int)dur;
@@ -760,8 +758,9 @@ square_booking_parse(struct json_object *o, struct square_booking *b,
 		goto fail;
 	}
 	if (square_json_int(o, "version", 0, INT64_MAX - 1,
-	    &b->version) == -1) {
-		snprintf(err, errsz, "version is not a 64-bit integer >= 0");
+	    &b->version) != 1) {
+		snprintf(err, errsz, "version is missing or not a 64-bit "
+		    "integer >= 0");
 		goto fail;
 	}
 	if (square_json_string(o, "status", sizeof(b->status) - 1,
@@ -834,12 +833,12 @@ square_page_free(struct square_page *p)
 }
 
 /*
- * Read a ListBookings answer object into a new page.  Returns 0 with
- * *out, or -1 with err set.
+ * Read a ListBookings answer object, asked for at most limit bookings,
+ * into a new page.  Returns 0 with *out, or -1 with err set.
  */
 static int
-square_page_from_json(struct json_object *root, struct square_page **out,
-    char *err, size_t errsz)
+square_page_from_json(struct json_object *root, int limit,
+    struct square_page **out, char *err, size_t errsz)
 {
 	struct square_page	*p = NULL;
 	struct square_item_error *e;
@@ -863,6 +862,11 @@ square_page_from_json(struct json_object *root, struct square_page **out,
 			return -1;
 		}
 		n = json_object_array_length(list);
+	}
+	if (n > (size_t)limit) {	/* not the page we asked for */
+		snprintf(err, errsz, "ListBookings: %zu bookings on a page "
+		    "of at most %d", n, limit);
+		return -1;
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
 	    (n > 0 && ((p->bookings = calloc(n, sizeof(*p->bookings))) ==
@@ -908,19 +912,32 @@ fail:
 	return -1;
 }
 
+/* The values a page of limit bookings may hold. */
+static size_t
+square_page_values(int limit)
+{
+	return (size_t)limit * SQUARE_VALUES_PER_ITEM + SQUARE_VALUES_SLACK;
+}
+
 int
-square_page_parse(const char *body, size_t len, struct square_page **out,
-    char *err, size_t errsz)
+square_page_parse(const char *body, size_t len, int limit,
+    struct square_page **out, char *err, size_t errsz)
 {
 	struct json_object	*root;
 	int			 rc;
 
 	*out = NULL;
-	if ((root = square_json_parse(body, len)) == NULL) {
+	if (limit < 1 || limit > SQUARE_LIMIT_MAX) {
+		snprintf(err, errsz, "ListBookings: limit %d not in 1..%d",
+		    limit, SQUARE_LIMIT_MAX);
+		return -1;
+	}
+	if ((root = square_json_parse(body, len,
+	    square_page_values(limit))) == NULL) {
 		snprintf(err, errsz, "ListBookings: malformed JSON");
 		return -1;
 	}
-	rc = square_page_from_json(root, out, err, errsz);
+	rc = square_page_from_json(root, limit, out, err, errsz);
 	json_object_put(root);
 	return rc;
 }
@@ -1090,7 +1107,8 @@ square_customers_parse(const char *body, size_t len, const char *const *ids,
 	if (square_ids_check(OP_CUSTOMERS, ids, n, SQUARE_CUSTOMERS_PER_CALL,
 	    SQUARE_ID_MAX, err, errsz) == -1)
 		return -1;
-	if ((root = square_json_parse(body, len)) == NULL) {
+	if ((root = square_json_parse(body, len, n * SQUARE_VALUES_PER_ITEM +
+	    SQUARE_VALUES_SLACK)) == NULL) {
 		snprintf(err, errsz, "BulkRetrieveCustomers: malformed JSON");
 		return -1;
 	}
@@ -1250,7 +1268,8 @@ square_names_parse(const char *body, size_t len,
 	if (square_ids_check(OP_CATALOG, variation_ids, n,
 	    SQUARE_CATALOG_PER_CALL, SQUARE_SMALL_ID_MAX, err, errsz) == -1)
 		return -1;
-	if ((root = square_json_parse(body, len)) == NULL) {
+	if ((root = square_json_parse(body, len,
+	    n * SQUARE_VALUES_PER_OBJECT + SQUARE_VALUES_SLACK)) == NULL) {
 		snprintf(err, errsz, "BatchRetrieveCatalogObjects: malformed "
 		    "JSON");
 		return -1;
@@ -1536,8 +1555,9 @@ square_list_bookings(struct square *sq, time_t start_min, time_t start_max,
 		snprintf(err, errsz, "ListBookings: out of memory");
 		goto fail;
 	}
-	if (square_call(sq, OP_LIST, url, NULL, &root, err, errsz) == -1 ||
-	    square_page_from_json(root, out, err, errsz) == -1)
+	if (square_call(sq, OP_LIST, url, NULL, square_page_values(limit),
+	    &root, err, errsz) == -1 ||
+	    square_page_from_json(root, limit, out, err, errsz) == -1)
 		goto fail;
 	if ((*out)->nerrors > 0)
 		log_warnx("%s: %zu of %zu bookings skipped, first %s: %s",
@@ -1621,7 +1641,9 @@ square_post_ids(struct square *sq, enum square_op op, const char *key,
 		snprintf(err, errsz, "%s: out of memory", ops[op].name);
 		goto out;
 	}
-	rc = square_call(sq, op, url, body, root, err, errsz);
+	rc = square_call(sq, op, url, body, n * (op == OP_CATALOG ?
+	    SQUARE_VALUES_PER_OBJECT : SQUARE_VALUES_PER_ITEM) +
+	    SQUARE_VALUES_SLACK, root, err, errsz);
 out:
 	json_object_put(req);
 	free(url);

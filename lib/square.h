@@ -9,8 +9,12 @@
  * retry_after_cap_ms, at most max_retries times, never past the deadline.
  * Answers larger than max_body bytes are errors.
  *
- * Square's JSON is checked field by field (type and length); a booking
- * that does not pass is reported in square_page.errors, never a crash.
+ * Square's answers go through the product's one strict JSON parser
+ * (lib/json.h), with a bound on their values fit for what was asked, and
+ * are then checked field by field (type, length, ids of Square's
+ * alphabet); a booking that does not pass is reported in
+ * square_page.errors, never a crash.  A page holding more bookings than
+ * the limit asked for is refused whole.
  * Nothing here logs the token or any customer detail.
  */
 #ifndef SQUARE_H
@@ -112,7 +116,8 @@ const struct square_stats *square_stats(const struct square *);
  * One ListBookings page: GET /v2/bookings with start_at_min, start_at_max
  * (RFC 3339 UTC, from the two times), limit, optional location_id and
  * cursor (NULL for the first page).  Returns 0 and sets *out (free it with
- * square_page_free), or -1 with a message in err (nothing in *out).
+ * square_page_free), or -1 with a message in err (nothing in *out); a
+ * page of more than limit bookings is such an error.
  */
 int		 square_list_bookings(struct square *, time_t start_min,
 		    time_t start_max, const char *location_id,
@@ -144,8 +149,11 @@ void		 square_names_free(struct square_name *, size_t);
 
 /*
  * Check and copy one Booking JSON object (as in ListBookings or a
- * webhook's data.object.booking) into *b.  Returns 0, or -1 with err set
- * (b's heap fields freed again).  Release b with square_booking_clear.
+ * webhook's data.object.booking) into *b: id, version, status, start_at
+ * and one to SQUARE_MAX_SEGMENTS segments (each with its duration and
+ * team member) must be there; ids are of Square's alphabet
+ * ([A-Za-z0-9_-]) and length.  Returns 0, or -1 with err set (b's heap
+ * fields freed again).  Release b with square_booking_clear.
  */
 int		 square_booking_parse(struct json_object *,
 		    struct square_booking *b, char *err, size_t errsz);
@@ -156,7 +164,7 @@ void		 square_booking_clear(struct square_booking *);
  * an answer body of len bytes (need not be NUL-terminated).  Same results
  * and ownership as the calls above; nothing here touches the network.
  */
-int		 square_page_parse(const char *body, size_t len,
+int		 square_page_parse(const char *body, size_t len, int limit,
 		    struct square_page **out, char *err, size_t errsz);
 int		 square_customers_parse(const char *body, size_t len,
 		    const char *const *ids, size_t n,

@@ -66,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_tokener_free(tok);
 	}
 
-	if (square_page_parse(body, size, &p, err, sizeof(err)) == 0) {
+	if (square_page_parse(body, size, 100, &p, err, sizeof(err)) == 0) {
 		for (i = 0; i < p->nbookings; i++)
 			fuzz_check_booking(&p->bookings[i]);
 		for (i = 0; i < p->nerrors; i++)

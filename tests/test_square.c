@@ -75,7 +75,7 @@ page_of(const char *name, char *err, size_t errsz)
 	err[0] = '\0';
 	if ((body = load(name, &len)) == NULL)
 		return NULL;
-	if (square_page_parse(body, len, &p, err, errsz) == -1)
+	if (square_page_parse(body, len, 100, &p, err, errsz) == -1)
 		p = NULL;
 	free(body);
 	return p;
@@ -150,8 +150,8 @@ test_square_page_timestamp_forms_and_64bit_versions(void)
 	CU_ASSERT_EQUAL(b->version, 0);
 	CU_ASSERT_STRING_EQUAL(b->status, "PENDING");
 	CU_ASSERT_EQUAL(b->start_at, 1705624074);
-	CU_ASSERT_EQUAL(b->nsegments, 0);
-	CU_ASSERT_EQUAL(b->duration_minutes, 0);
+	CU_ASSERT_EQUAL(b->nsegments, 1);
+	CU_ASSERT_EQUAL(b->duration_minutes, 45);
 
 	b = &p->bookings[2];				/* offset, > 2^53 */
 	CU_ASSERT_STRING_EQUAL(b->id, "offset");
@@ -161,14 +161,14 @@ test_square_page_timestamp_forms_and_64bit_versions(void)
 	CU_ASSERT_STRING_EQUAL(b->customer_id, "");
 	CU_ASSERT_STRING_EQUAL(b->location_id, "");
 	CU_ASSERT_PTR_NULL(b->customer_note);
-	CU_ASSERT_EQUAL(b->nsegments, 0);
+	CU_ASSERT_EQUAL(b->nsegments, 1);
 
 	b = &p->bookings[3];				/* 9 digits, +05:30 */
 	CU_ASSERT_STRING_EQUAL(b->id, "nanos");
-	CU_ASSERT_EQUAL(b->version, 0);			/* absent */
+	CU_ASSERT_EQUAL(b->version, 3);
 	CU_ASSERT_EQUAL(b->start_at, 1741492800);
-	CU_ASSERT_EQUAL(b->nsegments, 0);
-	CU_ASSERT_STRING_EQUAL(b->team_member_id, "");
+	CU_ASSERT_EQUAL(b->nsegments, 1);
+	CU_ASSERT_STRING_EQUAL(b->team_member_id, "TM1");
 	square_page_free(p);
 }
 
@@ -261,18 +261,60 @@ test_square_page_rejects_malformed_answers(void)
 		CU_ASSERT_PTR_NULL(page_of(cases[i].file, err, sizeof(err)));
 		CU_ASSERT_STRING_EQUAL(err, cases[i].err);
 	}
-	CU_ASSERT_EQUAL(square_page_parse("", 0, &p, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(square_page_parse("", 0, 100, &p, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NULL(p);
-	CU_ASSERT_EQUAL(square_page_parse(nul, sizeof(nul) - 1, &p, err,
+	CU_ASSERT_EQUAL(square_page_parse(nul, sizeof(nul) - 1, 100, &p, err,
 	    sizeof(err)), -1);
-	CU_ASSERT_EQUAL(square_page_parse("{\"a\":1,}", 8, &p, err,
+	CU_ASSERT_EQUAL(square_page_parse("{\"a\":1,}", 8, 100, &p, err,
 	    sizeof(err)), -1);
-	CU_ASSERT_EQUAL(square_page_parse("{\"a\":\"\xff\"}", 9, &p, err,
+	CU_ASSERT_EQUAL(square_page_parse("{\"a\":\"\xff\"}", 9, 100, &p, err,
 	    sizeof(err)), -1);
 	/* Not NUL-terminated: only len bytes are read. */
-	CU_ASSERT_EQUAL(square_page_parse("{}XYZ", 2, &p, err,
+	CU_ASSERT_EQUAL(square_page_parse("{}XYZ", 2, 100, &p, err,
 	    sizeof(err)), 0);
 	square_page_free(p);
+}
+
+/* Issue 7 item 14: a page is never bigger than the limit asked for. */
+static void
+test_square_page_refuses_more_bookings_than_asked(void)
+{
+	static const char one[] = "{\"id\":\"b%zu\",\"version\":1,"
+	    "\"status\":\"ACCEPTED\",\"start_at\":\"2026-01-05T17:00:00Z\","
+	    "\"appointment_segments\":[{\"duration_minutes\":30,"
+	    "\"team_member_id\":\"TM\"}]}";
+	struct square_page	*p;
+	char			 err[256], *body;
+	size_t			 i, len, cap = 1 << 20;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(body = malloc(cap));
+	len = (size_t)snprintf(body, cap, "{\"bookings\":[");
+	for (i = 0; i < 3; i++) {
+		if (i > 0)
+			body[len++] = ',';
+		len += (size_t)snprintf(body + len, cap - len, one, i);
+	}
+	len += (size_t)snprintf(body + len, cap - len, "]}");
+	CU_ASSERT_EQUAL(square_page_parse(body, len, 3, &p, err,
+	    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(p->nbookings, 3);
+	square_page_free(p);
+	CU_ASSERT_EQUAL(square_page_parse(body, len, 2, &p, err,
+	    sizeof(err)), -1);
+	CU_ASSERT_PTR_NULL(p);
+	CU_ASSERT_STRING_EQUAL(err, "ListBookings: 3 bookings on a page of "
+	    "at most 2");
+
+	/* A megabyte of empty bookings is refused before json-c builds
+	 * hundreds of thousands of objects of it. */
+	len = (size_t)snprintf(body, cap, "{\"bookings\":[{}");
+	while (len + 8 < cap)
+		len += (size_t)snprintf(body + len, cap - len, ",{}");
+	len += (size_t)snprintf(body + len, cap - len, "]}");
+	CU_ASSERT_EQUAL(square_page_parse(body, len, 100, &p, err,
+	    sizeof(err)), -1);
+	CU_ASSERT_PTR_NULL(p);
+	free(body);
 }
 
 static void
@@ -288,6 +330,10 @@ test_square_page_reports_odd_bookings_and_keeps_good_ones(void)
 		"dur-huge", "dur-str", "dur-float", "gap-neg", "var-long",
 		"tm-long", "tm-num", "loc-long", "loc-num", "cust-long",
 		"cust-obj", "note-long", "note-num",
+		/* Present and of Square's alphabet, as in a webhook. */
+		"v-null", "v-missing", "seg-null", "seg-missing", "seg-empty",
+		"dur-null", "dur-missing", "tm-missing", "loc-dots",
+		"cust-quote", "var-slash", "",
 	};
 	struct square_page	*p;
 	struct square_booking	*b;
@@ -310,7 +356,24 @@ test_square_page_reports_odd_bookings_and_keeps_good_ones(void)
 	CU_ASSERT_STRING_EQUAL(p->errors[24].message,
 	    "more than 16 appointment_segments");
 	CU_ASSERT_STRING_EQUAL(p->errors[27].message,
-	    "appointment_segments[0].duration_minutes is not 0..1500");
+	    "appointment_segments[0].duration_minutes is missing or not "
+	    "0..1500");
+	for (i = 0; i < p->nerrors; i++) {
+		const char	*id = p->errors[i].booking_id;
+		const char	*m = p->errors[i].message;
+
+		if (strcmp(id, "v-null") == 0 || strcmp(id, "v-missing") == 0)
+			CU_ASSERT_STRING_EQUAL(m, "version is missing or not "
+			    "a 64-bit integer >= 0");
+		if (strcmp(id, "seg-null") == 0 || strcmp(id, "seg-empty") == 0)
+			CU_ASSERT_STRING_EQUAL(m, "appointment_segments is "
+			    "missing or not a list of segments");
+		if (strcmp(id, "tm-missing") == 0)
+			CU_ASSERT_STRING_EQUAL(m, "appointment_segments[0]."
+			    "team_member_id is missing or malformed");
+		if (strcmp(id, "loc-dots") == 0)
+			CU_ASSERT_STRING_EQUAL(m, "location_id is malformed");
+	}
 
 	CU_ASSERT_EQUAL_FATAL(p->nbookings, 3);
 	b = &p->bookings[0];
@@ -847,6 +910,8 @@ static CU_TestInfo tests_page[] = {
 	    test_square_page_errors_in_200_fail_the_call },
 	{ "malformed answers rejected",
 	    test_square_page_rejects_malformed_answers },
+	{ "more bookings than the limit refused",
+	    test_square_page_refuses_more_bookings_than_asked },
 	{ "odd bookings reported, good ones kept",
 	    test_square_page_reports_odd_bookings_and_keeps_good_ones },
 	CU_TEST_INFO_NULL,
