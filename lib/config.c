@@ -73,8 +73,10 @@ static const struct setting settings[] = {
 	    64, NULL },
 	{ "STAFF_ANONYMOUS_WRITES", C_BOOL, OFF(anonymous_writes), "0", 0, 1,
 	    NULL },
+	/* The minimum outlasts a run: RECONCILE_LEASE_MIN_SECONDS. */
 	{ "RECONCILE_LEASE_SECONDS", C_INT, OFF(reconcile_lease_seconds),
-	    "300", 10, 3600, NULL },
+	    "300", 180, 3600, NULL },
+	{ "RETENTION_DAYS", C_INT, OFF(retention_days), "90", 1, 3650, NULL },
 	{ "ALLOWED_HOSTS", C_HOSTS, OFF(allowed_hosts), NULL, 0, 2048, NULL },
 	{ "TRUSTED_PROXIES", C_ADDRS, OFF(trusted_proxies), NULL, 0, 2048,
 	    NULL },

@@ -35,6 +35,7 @@ struct config {
 	char	*timezone;
 	long	 anonymous_writes;	/* STAFF_ANONYMOUS_WRITES=1, demos only */
 	long	 reconcile_lease_seconds;
+	long	 retention_days;	/* runs and webhook events kept */
 	char	*allowed_hosts;		/* Origin hosts; NULL: the request's */
 	char	*trusted_proxies;	/* X-Forwarded-Proto from; NULL: none */
 	char	*push_socket;		/* nchan publisher; NULL: no push */

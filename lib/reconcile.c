@@ -453,32 +453,44 @@ touch_days(struct reconcile_ctx *ctx, const struct job_square *rows,
 	return rc;
 }
 
+void
+reconcile_page_clear(struct reconcile_page *pg)
+{
+	size_t	 i;
+
+	for (i = 0; pg->rows != NULL && i < pg->nrows; i++)
+		jobs_square_clear(&pg->rows[i]);
+	free(pg->rows);
+	free(pg->act);
+	jobs_stored_free(pg->stored, pg->nstored);
+	memset(pg, 0, sizeof(*pg));
+}
+
 int
-reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
-    size_t n)
+reconcile_prepare(struct reconcile_ctx *ctx, const struct square_booking *b,
+    size_t n, struct reconcile_page *pg)
 {
 	const char		**ids = NULL, *cust[SQUARE_CUSTOMERS_PER_CALL];
 	const char		*diff[16];
-	struct job_stored	*stored = NULL;
 	struct square_customer	*custs = NULL;
-	struct job_square	*rows = NULL;
+	struct job_square	*w;
 	const struct job_stored	*s;
 	const struct square_customer *c;
-	struct run_counts	 page;
 	const struct square_booking **todo = NULL;
-	char			 err[256], *act = NULL;
-	size_t			 nstored = 0, ncust = 0, nrows = 0, ntodo = 0;
-	size_t			 i, k, ndiff;
+	char			 err[256];
+	size_t			 ncust = 0, ntodo = 0, i, k, ndiff;
 	int			 fetched = 0, rc = -1;
 
-	memset(&page, 0, sizeof(page));
+	memset(pg, 0, sizeof(*pg));
 	if (n == 0)
 		return 0;
 	if ((ids = calloc(n, sizeof(*ids))) == NULL ||
 	    (todo = calloc(n, sizeof(*todo))) == NULL ||
-	    (rows = calloc(n, sizeof(*rows))) == NULL ||
-	    (act = calloc(n, 1)) == NULL)
+	    (pg->rows = calloc(n, sizeof(*pg->rows))) == NULL ||
+	    (pg->act = calloc(n, 1)) == NULL) {
+		reconcile_error(ctx, NULL, "internal", "out of memory");
 		goto out;
+	}
 	/* Each booking once per run, even where slices overlap. */
 	for (i = 0; i < n; i++) {
 		if (json_object_object_get_ex(ctx->seen, b[i].id, NULL))
@@ -492,15 +504,16 @@ reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
 		rc = 0;
 		goto out;
 	}
-	if (jobs_stored_load(ctx->db, ids, ntodo, &stored, &nstored) == -1) {
+	if (jobs_stored_load(ctx->db, ids, ntodo, &pg->stored,
+	    &pg->nstored) == -1) {
 		reconcile_error(ctx, NULL, "database", "could not load the "
 		    "stored jobs of a page");
 		goto out;
 	}
 	resolve_names(ctx, b, n);
 	for (i = 0; i < ntodo; i++)
-		if (customer_stale(ctx, todo[i], find_stored(stored, nstored,
-		    todo[i]->id)))
+		if (customer_stale(ctx, todo[i], find_stored(pg->stored,
+		    pg->nstored, todo[i]->id)))
 			add_unique(cust, &ncust, SQUARE_CUSTOMERS_PER_CALL,
 			    todo[i]->customer_id);
 	if (ncust > 0 && ctx->sq != NULL) {
@@ -512,80 +525,96 @@ reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
 	}
 
 	for (i = 0; i < ntodo; i++) {
-		s = find_stored(stored, nstored, todo[i]->id);
+		s = find_stored(pg->stored, pg->nstored, todo[i]->id);
 		c = NULL;
 		for (k = 0; fetched && k < ncust && c == NULL; k++)
 			if (strcmp(cust[k], todo[i]->customer_id) == 0 &&
 			    customer_stale(ctx, todo[i], s))
 				c = &custs[k];
 		if (s != NULL && todo[i]->version < s->sq.booking_version) {
-			page.skipped++;		/* never back to an older one */
+			pg->counts.skipped++;	/* never back to an older one */
 			continue;
 		}
-		desired(ctx, todo[i], s, c, &rows[nrows]);
+		w = &pg->rows[pg->nrows];
+		desired(ctx, todo[i], s, c, w);
 		if (s == NULL) {
-			if (jobs_new_id(rows[nrows].new_id,
-			    sizeof(rows[nrows].new_id)) == -1)
+			if (jobs_new_id(w->new_id, sizeof(w->new_id)) == -1) {
+				jobs_square_clear(w);
 				goto out;
-			act[nrows] = 'c';
-			page.created++;
+			}
+			pg->act[pg->nrows++] = 'c';
+			pg->counts.created++;
 			add_change(ctx, todo[i]->id, "create", create_fields,
 			    NCREATE_FIELDS);
-			nrows++;
 			continue;
 		}
-		ndiff = jobs_square_diff(&rows[nrows], &s->sq, diff, 16);
+		ndiff = jobs_square_diff(w, &s->sq, diff, 16);
 		if (ndiff > 0) {
-			act[nrows] = 'u';
-			page.updated++;
+			pg->act[pg->nrows++] = 'u';
+			pg->counts.updated++;
 			add_change(ctx, todo[i]->id, "update", diff, ndiff);
-			nrows++;
 		} else if (c != NULL) {
-			act[nrows] = 'r';	/* only customerCachedAt moves */
-			page.skipped++;
-			page.customers_refreshed++;
-			nrows++;
+			pg->act[pg->nrows++] = 'r';	/* customerCachedAt */
+			pg->counts.skipped++;
+			pg->counts.customers_refreshed++;
 		} else {
-			page.skipped++;
-			jobs_square_clear(&rows[nrows]);
+			pg->counts.skipped++;
+			jobs_square_clear(w);
 		}
 	}
-	if (nrows > 0 && !ctx->dry_run &&
-	    jobs_square_write(ctx->db, rows, nrows, ctx->created_by,
-	    ctx->templates) == -1 &&
-	    write_rows_alone(ctx, rows, act, nrows, &page) == -1) {
-		reconcile_error(ctx, NULL, "database", "could not write a page "
-		    "of jobs; nothing of it was written");
-		goto out;
-	}
-	if (nrows > 0 && !ctx->dry_run &&
-	    touch_days(ctx, rows, act, nrows, stored, nstored) == -1) {
-		reconcile_error(ctx, NULL, "database", "could not mark the "
-		    "calendar days of a written page");
-		goto out;
-	}
-	if (!ctx->dry_run) {
-		log_ids("created", rows, act, nrows);
-		log_ids("updated", rows, act, nrows);
-		queue_push(ctx, rows, act, nrows, stored, nstored);
-	}
-	ctx->counts.created += page.created;
-	ctx->counts.updated += page.updated;
-	ctx->counts.skipped += page.skipped;
-	ctx->counts.customers_refreshed += page.customers_refreshed;
 	rc = 0;
 out:
-	if (rc == -1 && (ids == NULL || todo == NULL || rows == NULL ||
-	    act == NULL))
-		reconcile_error(ctx, NULL, "internal", "out of memory");
-	for (i = 0; rows != NULL && i < n; i++)
-		jobs_square_clear(&rows[i]);
-	free(rows);
-	free(act);
 	free(todo);
 	free(ids);
-	jobs_stored_free(stored, nstored);
 	square_customers_free(custs, fetched ? ncust : 0);
+	if (rc == -1)
+		reconcile_page_clear(pg);
+	return rc;
+}
+
+int
+reconcile_write(struct reconcile_ctx *ctx, struct reconcile_page *pg)
+{
+	if (pg->nrows > 0 && !ctx->dry_run &&
+	    jobs_square_write(ctx->db, pg->rows, pg->nrows, ctx->created_by,
+	    ctx->templates) == -1 &&
+	    write_rows_alone(ctx, pg->rows, pg->act, pg->nrows,
+	    &pg->counts) == -1) {
+		reconcile_error(ctx, NULL, "database", "could not write a page "
+		    "of jobs; nothing of it was written");
+		return -1;
+	}
+	if (pg->nrows > 0 && !ctx->dry_run &&
+	    touch_days(ctx, pg->rows, pg->act, pg->nrows, pg->stored,
+	    pg->nstored) == -1) {
+		reconcile_error(ctx, NULL, "database", "could not mark the "
+		    "calendar days of a written page");
+		return -1;
+	}
+	if (!ctx->dry_run) {
+		log_ids("created", pg->rows, pg->act, pg->nrows);
+		log_ids("updated", pg->rows, pg->act, pg->nrows);
+		queue_push(ctx, pg->rows, pg->act, pg->nrows, pg->stored,
+		    pg->nstored);
+	}
+	ctx->counts.created += pg->counts.created;
+	ctx->counts.updated += pg->counts.updated;
+	ctx->counts.skipped += pg->counts.skipped;
+	ctx->counts.customers_refreshed += pg->counts.customers_refreshed;
+	return 0;
+}
+
+int
+reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
+    size_t n)
+{
+	struct reconcile_page	 pg;
+	int			 rc;
+
+	if (reconcile_prepare(ctx, b, n, &pg) == -1)
+		return -1;
+	rc = reconcile_write(ctx, &pg);
+	reconcile_page_clear(&pg);
 	return rc;
 }
 
@@ -696,7 +725,9 @@ reconcile_run(struct db *db, const struct config *cfg, time_t from,
 		return RECONCILE_DB_ERROR;
 	for (i = 0; i < sizeof(raw); i++)
 		snprintf(holder + 2 * i, 3, "%02x", raw[i]);
-	if ((r = lease_take(db, holder, cfg->reconcile_lease_seconds)) != 1) {
+	if ((r = lease_take(db, holder, cfg->reconcile_lease_seconds <
+	    RECONCILE_LEASE_MIN_SECONDS ? RECONCILE_LEASE_MIN_SECONDS :
+	    cfg->reconcile_lease_seconds)) != 1) {
 		snprintf(res->message, sizeof(res->message), r == 0 ?
 		    "another reconcile run is in progress" :
 		    "the database cannot be reached");
@@ -751,6 +782,8 @@ reconcile_run(struct db *db, const struct config *cfg, time_t from,
 	    res->duration_ms, status == RECONCILE_OK ?
 	    (json_object_array_length(ctx.errors) == 0 ? "ok" : "partial") :
 	    "failed");
+	if (!dry_run)		/* old runs and webhook events go */
+		runs_purge(db, cfg->retention_days);
 	lease_release(db, holder);
 	res->db_round_trips = db_round_trips(db) - res->db_round_trips;
 	log_info("[RECONCILE] run %lld done: scanned=%ld created=%ld "

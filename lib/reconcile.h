@@ -20,10 +20,19 @@
 
 struct config;
 struct db;
+struct job_square;
+struct job_stored;
 struct square;
 struct square_booking;
 
 #define RECONCILE_MAX_SECONDS	 120	/* a run ends by then, whatever */
+/*
+ * The shortest lease a run takes: its bound and a minute more for the
+ * last page's write (each statement bounded by the database timeouts),
+ * so the lease always outlasts the run and two runs never overlap.
+ * RECONCILE_LEASE_SECONDS (config.c) has this as its minimum too.
+ */
+#define RECONCILE_LEASE_MIN_SECONDS (RECONCILE_MAX_SECONDS + 60)
 #define RECONCILE_MAX_WINDOW_DAYS 366
 #define RECONCILE_SLICE_DAYS	 31	/* ListBookings' longest span */
 #define RECONCILE_PAGE_LIMIT	 100
@@ -73,6 +82,30 @@ void	 reconcile_error(struct reconcile_ctx *, const char *booking_id,
  */
 int	 reconcile_upsert(struct reconcile_ctx *,
 	    const struct square_booking *, size_t n);
+
+/*
+ * reconcile_upsert in its two halves, for a caller that must not hold a
+ * transaction open across the Square calls (the webhook): the reads
+ * (stored jobs, names, customers: Square and the database, no write but
+ * the name cache) into *pg, then the write of *pg.  The write's
+ * statements are guarded by the booking version, so a row that changed
+ * in between is never taken back.  Both return 0 or -1 (the error
+ * recorded in ctx); free pg with reconcile_page_clear either way.
+ */
+struct reconcile_page {
+	struct job_stored	*stored;	/* owned: the page's stored jobs */
+	size_t			 nstored;
+	struct job_square	*rows;		/* owned: the rows to write */
+	char			*act;		/* per row: 'c'reate, 'u'pdate,
+						   'r'efresh only, '-' refused */
+	size_t			 nrows;
+	struct run_counts	 counts;	/* the page's, until written */
+};
+
+int	 reconcile_prepare(struct reconcile_ctx *,
+	    const struct square_booking *, size_t n, struct reconcile_page *);
+int	 reconcile_write(struct reconcile_ctx *, struct reconcile_page *);
+void	 reconcile_page_clear(struct reconcile_page *);	/* zeroed is fine */
 
 enum reconcile_status {
 	RECONCILE_OK,		/* at least one page read */

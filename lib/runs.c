@@ -7,10 +7,14 @@
 
 #include "db.h"
 #include "jobs.h"
+#include "log.h"
 #include "runs.h"
 #include "tz.h"
 
-enum runs_sql { SQL_START, SQL_FINISH, SQL_LIST, SQL_LAST, SQL__MAX };
+enum runs_sql {
+	SQL_START, SQL_FINISH, SQL_LIST, SQL_LAST, SQL_PURGE_RUNS,
+	SQL_PURGE_EVENTS, SQL__MAX
+};
 
 static const char *const sqls[SQL__MAX] = {
 	/* SQL_START */
@@ -32,6 +36,13 @@ static const char *const sqls[SQL__MAX] = {
 	"TIMESTAMPDIFF(SECOND, finished_at, UTC_TIMESTAMP()) "
 	"FROM reconcile_runs WHERE finished_at IS NOT NULL "
 	"ORDER BY id DESC LIMIT 1",
+	/* SQL_PURGE_RUNS: by the started_at index (no LIMIT: safe for
+	 * statement-based binary logs; each run purges ten minutes' worth) */
+	"DELETE FROM reconcile_runs "
+	"WHERE started_at < UTC_TIMESTAMP(3) - INTERVAL ? DAY",
+	/* SQL_PURGE_EVENTS: by the received_at index */
+	"DELETE FROM webhook_events "
+	"WHERE received_at < UTC_TIMESTAMP(3) - INTERVAL ? DAY",
 };
 
 static void
@@ -169,5 +180,24 @@ runs_last(struct db *db, struct json_object **out)
 		*out = o;
 	}
 	db_res_free(res);
+	return 0;
+}
+
+int
+runs_purge(struct db *db, long days)
+{
+	struct db_arg	 args[] = { DB_ARG_INT(days) };
+	uint64_t	 runs = 0, events = 0;
+
+	if (days < 1)
+		return 0;
+	if (db_exec(db, sqls[SQL_PURGE_RUNS], args, 1, NULL, &runs) == -1 ||
+	    db_exec(db, sqls[SQL_PURGE_EVENTS], args, 1, NULL,
+	    &events) == -1)
+		return -1;
+	if (runs > 0 || events > 0)
+		log_info("[RECONCILE] purged %llu runs and %llu webhook events "
+		    "older than %ld days", (unsigned long long)runs,
+		    (unsigned long long)events, days);
 	return 0;
 }

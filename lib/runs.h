@@ -36,4 +36,10 @@ int	 runs_list(struct db *, long limit, struct json_object **out);
  */
 int	 runs_last(struct db *, struct json_object **out);
 
+/*
+ * Delete reconcile runs and seen webhook events older than days
+ * (RETENTION_DAYS).  Every reconcile run calls it.  0 or -1 (logged).
+ */
+int	 runs_purge(struct db *, long days);
+
 #endif
