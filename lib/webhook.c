@@ -1,5 +1,8 @@
 /*
- * The Square webhook.
+ * The Square webhook: the signature check, the strict parse of the event
+ * (webhook_parse), and its processing: a retry answered at once; every
+ * read (Square's names and customer included) before the transaction;
+ * the transaction only marks the event and writes the job.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,16 +15,22 @@
 
 #include "config.h"
 #include "db.h"
+#include "json.h"
 #include "log.h"
 #include "reconcile.h"
 #include "square.h"
 #include "webhook.h"
 
 #define WEBHOOK_SQUARE_TIMEOUT_MS	 3000	/* Square waits 10 s for us */
+#define WEBHOOK_JSON_DEPTH		 16	/* booking.appointment_segments
+						   is at depth 6 */
+#define WEBHOOK_JSON_VALUES		 4096	/* an event has about 50 */
 
-enum webhook_sql { SQL_EVENT_MARK, SQL__MAX };
+enum webhook_sql { SQL_EVENT_SEEN, SQL_EVENT_MARK, SQL__MAX };
 
 static const char *const sqls[SQL__MAX] = {
+	/* SQL_EVENT_SEEN: a retry is answered before any other work */
+	"SELECT 1 FROM webhook_events WHERE event_id = ?",
 	/* SQL_EVENT_MARK: 0 rows affected means seen before */
 	"INSERT IGNORE INTO webhook_events (event_id, event_type, booking_id, "
 	"received_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))",
@@ -58,11 +67,14 @@ webhook_signature_valid(const char *key, const char *url, const char *body,
 	    CRYPTO_memcmp(b64, header, hlen) == 0;
 }
 
+/*
+ * Look up key in o: a string of 1..max bytes, printable ASCII without
+ * spaces (it is stored and logged).  Borrowed from o, or NULL.
+ */
 static const char *
 str_member(struct json_object *o, const char *key, size_t max)
 {
 	struct json_object	*v;
-
 	const char		*s;
 	size_t			 i;
 
@@ -71,7 +83,6 @@ str_member(struct json_object *o, const char *key, size_t max)
 	    (size_t)json_object_get_string_len(v) > max ||
 	    json_object_get_string_len(v) == 0)
 		return NULL;
-	/* Printable and without spaces: it is stored and logged. */
 	s = json_object_get_string(v);
 	for (i = 0; s[i] != '\0'; i++)
 		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
@@ -87,6 +98,73 @@ member(struct json_object *o, const char *key)
 	if (o != NULL)
 		json_object_object_get_ex(o, key, &v);
 	return v;
+}
+
+enum webhook_status
+webhook_parse(const char *body, size_t len, struct webhook_event *ev,
+    char *err, size_t errsz)
+{
+	struct json_object	*root = NULL, *bk;
+	const char		*event_id, *type;
+	char			 perr[160];
+	enum webhook_status	 st = WEBHOOK_INVALID;
+
+	memset(ev, 0, sizeof(*ev));
+	if (errsz > 0)
+		err[0] = '\0';
+	switch (json_body_parse(body, len, WEBHOOK_JSON_DEPTH,
+	    WEBHOOK_JSON_VALUES, &root, perr, sizeof(perr))) {
+	case JSON_BODY_OK:
+		break;
+	case JSON_BODY_INVALID:
+		snprintf(err, errsz, "the body is not one strict JSON object: "
+		    "%s", perr);
+		return WEBHOOK_INVALID;
+	case JSON_BODY_NOMEM:
+		snprintf(err, errsz, "out of memory");
+		return WEBHOOK_UNAVAILABLE;
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		snprintf(err, errsz, "the body is not a JSON object");
+		goto out;
+	}
+	if ((event_id = str_member(root, "event_id",
+	    WEBHOOK_EVENT_ID_MAX)) == NULL ||
+	    (type = str_member(root, "type", WEBHOOK_TYPE_MAX)) == NULL) {
+		snprintf(err, errsz, "event_id and type are required (printable, "
+		    "without spaces)");
+		goto out;
+	}
+	memcpy(ev->event_id, event_id, strlen(event_id) + 1);
+	memcpy(ev->type, type, strlen(type) + 1);
+	ev->is_booking = strcmp(type, "booking.created") == 0 ||
+	    strcmp(type, "booking.updated") == 0;
+	if (ev->is_booking) {
+		/* The booking id is data.object.booking.id, not data.id;
+		 * the booking is checked as a ListBookings page's are. */
+		bk = member(member(member(root, "data"), "object"), "booking");
+		if (bk == NULL || square_booking_parse(bk, &ev->booking, perr,
+		    sizeof(perr)) == -1) {
+			snprintf(err, errsz, "data.object.booking: %s",
+			    bk == NULL ? "missing" : perr);
+			ev->is_booking = 0;
+			goto out;
+		}
+	}
+	st = WEBHOOK_PROCESSED;
+out:
+	json_object_put(root);
+	return st;
+}
+
+void
+webhook_event_clear(struct webhook_event *ev)
+{
+	if (ev == NULL)
+		return;
+	if (ev->is_booking)
+		square_booking_clear(&ev->booking);
+	memset(ev, 0, sizeof(*ev));
 }
 
 /* A Square client with short timeouts: the answer must be quick. */
@@ -110,119 +188,115 @@ quick_square(const struct config *cfg)
 	return sq;
 }
 
+/* Whether the event was processed before: 1, 0, or -1 (database). */
+static int
+event_seen(struct db *db, const char *event_id)
+{
+	struct db_arg	 args[1];
+	struct db_res	*res = NULL;
+	int		 seen;
+
+	args[0] = DB_ARG_STR(event_id);
+	if (db_exec(db, sqls[SQL_EVENT_SEEN], args, 1, &res, NULL) == -1)
+		return -1;
+	seen = res != NULL && res->nrows > 0;
+	db_res_free(res);
+	return seen;
+}
+
 enum webhook_status
 webhook_process(struct db *db, const struct config *cfg, const char *body,
     size_t len, struct json_object **out, char *err, size_t errsz)
 {
-	struct json_tokener	*tok;
-	struct json_object	*root = NULL, *bk;
+	struct webhook_event	 ev;
 	struct reconcile_ctx	 ctx;
-	struct square_booking	 b;
+	struct reconcile_page	 pg;
 	struct square		*sq = NULL;
 	struct db_arg		 args[3];
-	const char		*event_id, *type, *result = "processed";
-	char			 perr[160];
+	const char		*result = "processed";
 	uint64_t		 affected = 0;
-	int			 is_booking, have_ctx = 0, have_b = 0, in_tx = 0;
-	enum webhook_status	 st = WEBHOOK_INVALID;
+	int			 have_ctx = 0, in_tx = 0, seen;
+	enum webhook_status	 st;
 
 	*out = NULL;
-	memset(&b, 0, sizeof(b));
-	if ((tok = json_tokener_new_ex(32)) == NULL)
-		return WEBHOOK_UNAVAILABLE;
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(root, json_type_object)) {
-		snprintf(err, errsz, "the body is not a JSON object");
+	memset(&pg, 0, sizeof(pg));
+	if ((st = webhook_parse(body, len, &ev, err, errsz)) !=
+	    WEBHOOK_PROCESSED)
+		return st;
+	st = WEBHOOK_UNAVAILABLE;
+	if ((seen = event_seen(db, ev.event_id)) == -1)
 		goto out;
-	}
-	if ((event_id = str_member(root, "event_id", 192)) == NULL ||
-	    (type = str_member(root, "type", 64)) == NULL) {
-		snprintf(err, errsz, "event_id and type are required (printable, "
-		    "without spaces)");
-		goto out;
-	}
-	is_booking = strcmp(type, "booking.created") == 0 ||
-	    strcmp(type, "booking.updated") == 0;
-	if (is_booking) {
-		/* The booking id is data.object.booking.id, not data.id. */
-		bk = member(member(member(root, "data"), "object"), "booking");
-		if (bk == NULL || square_booking_parse(bk, &b, perr,
-		    sizeof(perr)) == -1) {
-			snprintf(err, errsz, "data.object.booking: %s",
-			    bk == NULL ? "missing" : perr);
-			goto out;
-		}
-		have_b = 1;
-		sq = quick_square(cfg);
-		if (reconcile_ctx_init(&ctx, db, cfg, sq, "webhook", 0) == -1) {
-			st = WEBHOOK_UNAVAILABLE;
-			goto out;
-		}
-		have_ctx = 1;
-	}
-	if (db_begin(db) == -1) {
-		st = WEBHOOK_UNAVAILABLE;
-		goto out;
-	}
-	in_tx = 1;
-	args[0] = DB_ARG_STR(event_id);
-	args[1] = DB_ARG_STR(type);
-	args[2] = have_b ? DB_ARG_STR(b.id) : DB_ARG_NULL;
-	if (db_exec(db, sqls[SQL_EVENT_MARK], args, 3, NULL, &affected) == -1) {
-		st = WEBHOOK_UNAVAILABLE;
-		goto out;
-	}
-	if (affected == 0) {
+	if (seen) {
 		st = WEBHOOK_DUPLICATE;
 		result = "duplicate";
-	} else if (!is_booking) {
+		goto answer;
+	}
+	if (ev.is_booking) {
+		/* Every read first, Square's included, with no transaction
+		 * open: the stored job, the service name, the customer. */
+		sq = quick_square(cfg);
+		if (reconcile_ctx_init(&ctx, db, cfg, sq, "webhook", 0) == -1)
+			goto out;
+		have_ctx = 1;
+		if (reconcile_prepare(&ctx, &ev.booking, 1, &pg) == -1)
+			goto out;
+	}
+	/* Then one short transaction: mark the event, write the job. */
+	if (db_begin(db) == -1)
+		goto out;
+	in_tx = 1;
+	args[0] = DB_ARG_STR(ev.event_id);
+	args[1] = DB_ARG_STR(ev.type);
+	args[2] = ev.is_booking ? DB_ARG_STR(ev.booking.id) : DB_ARG_NULL;
+	if (db_exec(db, sqls[SQL_EVENT_MARK], args, 3, NULL, &affected) == -1)
+		goto out;
+	if (affected == 0) {		/* marked meanwhile by a retry */
+		st = WEBHOOK_DUPLICATE;
+		result = "duplicate";
+	} else if (!ev.is_booking) {
 		st = WEBHOOK_IGNORED;
 		result = "ignored";
 	} else {
-		if (reconcile_upsert(&ctx, &b, 1) == -1) {
-			st = WEBHOOK_UNAVAILABLE;
+		if (reconcile_write(&ctx, &pg) == -1)
 			goto out;
-		}
 		st = WEBHOOK_PROCESSED;
 		result = ctx.counts.created ? "created" : ctx.counts.updated ?
 		    "updated" : "skipped";
 	}
+	in_tx = 0;
 	if (db_commit(db) == -1) {
 		st = WEBHOOK_UNAVAILABLE;
-		in_tx = 0;
 		goto out;
 	}
-	in_tx = 0;
-	if (have_ctx)		/* committed: now tell the open pages */
-		push_flush(&ctx.push, cfg->push_socket);
+	if (have_ctx && st == WEBHOOK_PROCESSED)
+		push_flush(&ctx.push, cfg->push_socket);	/* committed */
+answer:
 	*out = json_object_new_object();
 	json_object_object_add(*out, "eventId",
-	    json_object_new_string(event_id));
-	json_object_object_add(*out, "type", json_object_new_string(type));
+	    json_object_new_string(ev.event_id));
+	json_object_object_add(*out, "type", json_object_new_string(ev.type));
 	json_object_object_add(*out, "result", json_object_new_string(result));
-	if (have_b)
+	if (ev.is_booking)
 		json_object_object_add(*out, "bookingId",
-		    json_object_new_string(b.id));
+		    json_object_new_string(ev.booking.id));
 	if (have_ctx) {
 		struct json_object	*e = NULL;
 
 		json_object_deep_copy(ctx.errors, &e, NULL);
 		json_object_object_add(*out, "errors", e);
 	}
-	log_info("[WEBHOOK] %s %s: %s%s%s", type, event_id, result,
-	    have_b ? " booking " : "", have_b ? b.id : "");
+	log_info("[WEBHOOK] %s %s: %s%s%s", ev.type, ev.event_id, result,
+	    ev.is_booking ? " booking " : "",
+	    ev.is_booking ? ev.booking.id : "");
 out:
 	if (in_tx)
 		db_rollback(db);
 	if (st == WEBHOOK_UNAVAILABLE)
 		snprintf(err, errsz, "the database cannot be reached");
+	reconcile_page_clear(&pg);
 	if (have_ctx)
 		reconcile_ctx_free(&ctx);
-	if (have_b)
-		square_booking_clear(&b);
 	square_free(sq);
-	json_object_put(root);
-	json_tokener_free(tok);
+	webhook_event_clear(&ev);
 	return st;
 }

@@ -151,6 +151,131 @@ test_webhook_signature_refuses_altered_headers(void)
 			CU_FAIL(bad[i]);
 }
 
+/* An event around a booking whose members are given as JSON text. */
+#define EVENT(bk)	"{\"event_id\":\"e1\",\"type\":\"booking.created\"," \
+			"\"data\":{\"type\":\"booking\",\"id\":\"b1:0\"," \
+			"\"object\":{\"booking\":{" bk "}}}}"
+#define GOOD_BOOKING	"\"id\":\"bookingid0001\",\"version\":0," \
+			"\"status\":\"ACCEPTED\"," \
+			"\"start_at\":\"2026-01-05T17:00:00Z\"," \
+			"\"location_id\":\"L1\",\"customer_id\":\"C1\"," \
+			"\"appointment_segments\":[{\"duration_minutes\":30," \
+			"\"team_member_id\":\"TM1\"," \
+			"\"service_variation_id\":\"V1\"}]"
+
+static enum webhook_status
+parse(const char *body, size_t len, char *err, size_t errsz)
+{
+	struct webhook_event	 ev;
+	enum webhook_status	 st;
+
+	st = webhook_parse(body, len, &ev, err, errsz);
+	if (st == WEBHOOK_PROCESSED)
+		webhook_event_clear(&ev);
+	return st;
+}
+#define PARSE(s)	parse((s), sizeof(s) - 1, err, sizeof(err))
+
+static void
+test_webhook_parse_reads_a_booking_event(void)
+{
+	static const char	 body[] = EVENT(GOOD_BOOKING);
+	static const char	 other[] = "{\"event_id\":\"e2\","
+	    "\"type\":\"customer.updated\"}";
+	struct webhook_event	 ev;
+	char			 err[256];
+
+	CU_ASSERT_EQUAL_FATAL(webhook_parse(body, sizeof(body) - 1, &ev, err,
+	    sizeof(err)), WEBHOOK_PROCESSED);
+	CU_ASSERT_STRING_EQUAL(ev.event_id, "e1");
+	CU_ASSERT_STRING_EQUAL(ev.type, "booking.created");
+	CU_ASSERT_EQUAL(ev.is_booking, 1);
+	CU_ASSERT_STRING_EQUAL(ev.booking.id, "bookingid0001");
+	CU_ASSERT_EQUAL(ev.booking.duration_minutes, 30);
+	webhook_event_clear(&ev);
+	/* Other types are read (and then acknowledged), not refused. */
+	CU_ASSERT_EQUAL(webhook_parse(other, strlen(other), &ev, err,
+	    sizeof(err)), WEBHOOK_PROCESSED);
+	CU_ASSERT_EQUAL(ev.is_booking, 0);
+	webhook_event_clear(&ev);
+}
+
+/* Issue 7 item 19: nothing may follow the signed object. */
+static void
+test_webhook_parse_refuses_trailing_bytes(void)
+{
+	char	 err[256];
+
+	CU_ASSERT_EQUAL(PARSE(EVENT(GOOD_BOOKING) "x"), WEBHOOK_INVALID);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "after the value"));
+	CU_ASSERT_EQUAL(PARSE(EVENT(GOOD_BOOKING) "{}"), WEBHOOK_INVALID);
+	CU_ASSERT_EQUAL(PARSE(EVENT(GOOD_BOOKING) "\0"), WEBHOOK_INVALID);
+	/* White space is no content. */
+	CU_ASSERT_EQUAL(PARSE(EVENT(GOOD_BOOKING) "\r\n"), WEBHOOK_PROCESSED);
+}
+
+/* Issue 7 item 24: one strict parser, duplicate keys included. */
+static void
+test_webhook_parse_refuses_lenient_json(void)
+{
+	char	 err[256];
+
+	CU_ASSERT_EQUAL(PARSE("{\"event_id\":\"e1\",\"type\":\"booking."
+	    "created\",\"event_id\":\"e2\"}"), WEBHOOK_INVALID);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "twice"));
+	CU_ASSERT_EQUAL(PARSE(EVENT(GOOD_BOOKING ",\"version\":1")),
+	    WEBHOOK_INVALID);
+	CU_ASSERT_EQUAL(PARSE("{\"event_id\":'e1',\"type\":\"t\"}"),
+	    WEBHOOK_INVALID);
+	CU_ASSERT_EQUAL(PARSE("{\"event_id\":\"e1\",\"type\":\"t\",}"),
+	    WEBHOOK_INVALID);
+	CU_ASSERT_EQUAL(PARSE("{\"event_id\":\"e1\",/**/\"type\":\"t\"}"),
+	    WEBHOOK_INVALID);
+	CU_ASSERT_EQUAL(PARSE("{\"event_id\":\"e1\\u0000x\",\"type\":\"t\"}"),
+	    WEBHOOK_INVALID);
+	CU_ASSERT_EQUAL(PARSE("{\"event_id\":\"e\xff\",\"type\":\"t\"}"),
+	    WEBHOOK_INVALID);
+	CU_ASSERT_EQUAL(PARSE("[]"), WEBHOOK_INVALID);
+}
+
+/* Issue 7 item 26: a signed event is no reason to trust its booking. */
+static void
+test_webhook_parse_checks_the_booking_as_a_page_does(void)
+{
+	char	 err[256];
+
+	CU_ASSERT_EQUAL(PARSE(EVENT("\"id\":\"../../x\",\"version\":0,"
+	    "\"status\":\"ACCEPTED\",\"start_at\":\"2026-01-05T17:00:00Z\","
+	    "\"appointment_segments\":[{\"duration_minutes\":30,"
+	    "\"team_member_id\":\"TM1\"}]")), WEBHOOK_INVALID);
+	CU_ASSERT_STRING_EQUAL(err, "data.object.booking: id is missing or "
+	    "malformed");
+	CU_ASSERT_EQUAL(PARSE(EVENT("\"id\":\"b1\",\"version\":null,"
+	    "\"status\":\"ACCEPTED\",\"start_at\":\"2026-01-05T17:00:00Z\","
+	    "\"appointment_segments\":[{\"duration_minutes\":30,"
+	    "\"team_member_id\":\"TM1\"}]")), WEBHOOK_INVALID);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "version"));
+	CU_ASSERT_EQUAL(PARSE(EVENT("\"id\":\"b1\",\"status\":\"ACCEPTED\","
+	    "\"start_at\":\"2026-01-05T17:00:00Z\","
+	    "\"appointment_segments\":[{\"duration_minutes\":30,"
+	    "\"team_member_id\":\"TM1\"}]")), WEBHOOK_INVALID);
+	CU_ASSERT_EQUAL(PARSE(EVENT("\"id\":\"b1\",\"version\":2,"
+	    "\"status\":\"ACCEPTED\",\"start_at\":\"2026-01-05T17:00:00Z\","
+	    "\"appointment_segments\":null")), WEBHOOK_INVALID);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "appointment_segments"));
+	CU_ASSERT_EQUAL(PARSE(EVENT("\"id\":\"b1\",\"version\":2,"
+	    "\"status\":\"ACCEPTED\",\"start_at\":\"2026-01-05T17:00:00Z\","
+	    "\"customer_id\":\"a b\",\"appointment_segments\":[{"
+	    "\"duration_minutes\":30,\"team_member_id\":\"TM1\"}]")),
+	    WEBHOOK_INVALID);
+	CU_ASSERT_EQUAL(PARSE(EVENT("\"id\":\"b1\",\"version\":2,"
+	    "\"status\":\"ACCEPTED\",\"start_at\":\"2026-01-05T17:00:00Z\","
+	    "\"appointment_segments\":[{\"duration_minutes\":null,"
+	    "\"team_member_id\":\"TM1\"}]")), WEBHOOK_INVALID);
+	/* The message is written on every refusal. */
+	CU_ASSERT(err[0] != '\0');
+}
+
 static CU_TestInfo tests[] = {
 	{ "signature matches square-api.md's vector",
 	    test_webhook_signature_matches_square_vector },
@@ -166,6 +291,14 @@ static CU_TestInfo tests[] = {
 	    test_webhook_signature_refuses_empty_inputs },
 	{ "signature refuses altered headers",
 	    test_webhook_signature_refuses_altered_headers },
+	{ "parse reads a booking event",
+	    test_webhook_parse_reads_a_booking_event },
+	{ "parse refuses trailing bytes",
+	    test_webhook_parse_refuses_trailing_bytes },
+	{ "parse refuses lenient JSON",
+	    test_webhook_parse_refuses_lenient_json },
+	{ "parse checks the booking as a page does",
+	    test_webhook_parse_checks_the_booking_as_a_page_does },
 	CU_TEST_INFO_NULL,
 };
 
