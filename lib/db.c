@@ -278,11 +278,16 @@ fail:
 	return -1;
 }
 
-/*
- * Run sql once on the current connection.  Returns 0, -1 for an error of
- * the statement, -2 when the connection is gone, -3 for a deadlock.
- */
-static int
+/* What one try of a statement came to. */
+enum exec_result {
+	EXEC_OK,
+	EXEC_FAILED,		/* the statement's own error (logged) */
+	EXEC_CONN_LOST,		/* the connection is gone */
+	EXEC_DEADLOCK		/* InnoDB chose this statement to roll back */
+};
+
+/* Run sql once on the current connection. */
+static enum exec_result
 exec_once(struct db *db, const char *sql, const struct db_arg *args,
     size_t nargs, struct db_res **res, uint64_t *affected)
 {
@@ -292,14 +297,14 @@ exec_once(struct db *db, const char *sql, const struct db_arg *args,
 	unsigned int	 err;
 	unsigned long	*lens = NULL;
 	size_t		 i;
-	int		 rc = -1;
+	enum exec_result rc = EXEC_FAILED;
 
 	if ((stmt = db_stmt(db, sql, &err)) == NULL)
-		return is_conn_error(err) ? -2 : -1;
+		return is_conn_error(err) ? EXEC_CONN_LOST : EXEC_FAILED;
 	if (mysql_stmt_param_count(stmt) != nargs) {
 		log_warnx("%s: %zu arguments for %lu placeholders", __func__,
 		    nargs, mysql_stmt_param_count(stmt));
-		return -1;
+		return EXEC_FAILED;
 	}
 	if (nargs > 0) {
 		if ((bind = calloc(nargs, sizeof(*bind))) == NULL ||
@@ -337,7 +342,7 @@ exec_once(struct db *db, const char *sql, const struct db_arg *args,
 		if (fetch_rows(stmt, mysql_num_fields(meta), res) == -1) {
 			err = mysql_stmt_errno(stmt);
 			if (is_conn_error(err)) {
-				rc = -2;
+				rc = EXEC_CONN_LOST;
 				goto out;
 			}
 			log_warnx("%s: fetch: %s", __func__,
@@ -345,14 +350,14 @@ exec_once(struct db *db, const char *sql, const struct db_arg *args,
 			goto out;
 		}
 	}
-	rc = 0;
+	rc = EXEC_OK;
 	goto out;
 stmt_error:
 	err = mysql_stmt_errno(stmt);
 	if (is_conn_error(err))
-		rc = -2;
+		rc = EXEC_CONN_LOST;
 	else if (err == ER_LOCK_DEADLOCK)
-		rc = -3;
+		rc = EXEC_DEADLOCK;
 	else
 		log_warnx("%s: %s", __func__, mysql_stmt_error(stmt));
 out:
@@ -369,7 +374,8 @@ int
 db_exec(struct db *db, const char *sql, const struct db_arg *args,
     size_t nargs, struct db_res **res, uint64_t *affected)
 {
-	int	 rc, tries;
+	enum exec_result rc;
+	int		 tries, in_tx;
 
 	if (res != NULL)
 		*res = NULL;
@@ -378,22 +384,27 @@ db_exec(struct db *db, const char *sql, const struct db_arg *args,
 	for (tries = 0; tries < 3; tries++) {
 		if (db_connect(db) == -1)
 			return -1;
-		if ((rc = exec_once(db, sql, args, nargs, res,
-		    affected)) == -3 && !db->in_tx) {
+		rc = exec_once(db, sql, args, nargs, res, affected);
+		switch (rc) {
+		case EXEC_OK:
+			return 0;
+		case EXEC_FAILED:
+			return -1;
+		case EXEC_DEADLOCK:
+			if (db->in_tx)
+				return -1;	/* the caller's tx is gone */
 			log_info("%s: deadlock; trying again", __func__);
 			continue;	/* InnoDB rolled the statement back */
-		}
-		if (rc == -3)
-			return -1;
-		if (rc != -2)
-			return rc;
-		/* The connection is gone: drop it; retry unless in a tx. */
-		log_warnx("%s: connection lost", __func__);
-		rc = db->in_tx;
-		db_close(db);
-		if (rc) {
-			db->down = db_connect(db) == -1;
-			return -1;
+		case EXEC_CONN_LOST:
+			/* Drop the connection; retry unless in a tx. */
+			log_warnx("%s: connection lost", __func__);
+			in_tx = db->in_tx;
+			db_close(db);
+			if (in_tx) {
+				db->down = db_connect(db) == -1;
+				return -1;
+			}
+			continue;
 		}
 	}
 	return -1;

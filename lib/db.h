@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct config;
 
@@ -22,9 +23,32 @@ struct db_arg {
 	int64_t		 i;
 };
 
-#define DB_ARG_STR(x)	((struct db_arg){ .type = (x) == NULL ? DB_NULL : \
-			    DB_STR, .s = (x), .len = (x) == NULL ? 0 : strlen(x) })
-#define DB_ARG_INT(x)	((struct db_arg){ .type = DB_INT, .i = (x) })
+/* A string parameter (NULL is SQL NULL); s is read once. */
+static inline struct db_arg
+db_arg_str(const char *s)
+{
+	struct db_arg	 a = { .type = DB_NULL };
+
+	if (s != NULL) {
+		a.type = DB_STR;
+		a.s = s;
+		a.len = strlen(s);
+	}
+	return a;
+}
+
+static inline struct db_arg
+db_arg_int(int64_t i)
+{
+	return (struct db_arg){ .type = DB_INT, .i = i };
+}
+
+/*
+ * The names callers use; each evaluates its argument once (DB_ARG_STR
+ * used to be a macro that evaluated it three times).
+ */
+#define DB_ARG_STR(x)	db_arg_str(x)
+#define DB_ARG_INT(x)	db_arg_int(x)
 #define DB_ARG_NULL	((struct db_arg){ .type = DB_NULL })
 
 /* A result: nrows x ncols cells of text; a NULL cell is SQL NULL. */
