@@ -193,6 +193,8 @@ http_req_read_body(struct http_req *req, const struct http_io *io,
 	long long	 n;
 	size_t		 got = 0, r;
 
+	if (errsz > 0)		/* every failure below writes it */
+		err[0] = '\0';
 	if (cl == NULL || *cl == '\0')
 		n = 0;
 	else {
@@ -233,6 +235,8 @@ http_req_parse(struct http_req *req, const struct http_io *io, int readbody,
 	int		 m;
 
 	memset(req, 0, sizeof(*req));
+	if (errsz > 0)		/* every failure below writes it */
+		err[0] = '\0';
 	req->method = HTTP_OTHER;
 	if ((v = getparam(io, "REQUEST_METHOD")) != NULL)
 		for (m = 0; m < HTTP_OTHER; m++)
@@ -260,8 +264,10 @@ http_req_parse(struct http_req *req, const struct http_io *io, int readbody,
 			snprintf(err, errsz, "header too long");
 			return 400;
 		}
-		if ((req->headers[i] = strdup(v)) == NULL)
+		if ((req->headers[i] = strdup(v)) == NULL) {
+			snprintf(err, errsz, "out of memory");
 			return 500;
+		}
 	}
 	if ((v = getparam(io, "REMOTE_USER")) != NULL) {
 		if (strlen(v) >= sizeof(req->remote_user)) {

@@ -689,7 +689,45 @@ test_http_ok_and_error_envelopes(void)
 	CU_ASSERT_EQUAL(resp.status, 0);
 }
 
+/*
+ * Issue 7 item 17: the error buffer the caller sends as the message is
+ * always a string, whatever came of the parse (it starts as garbage
+ * here, as an uninitialised buffer on the stack would).
+ */
+static void
+test_http_req_parse_always_writes_the_error_buffer(void)
+{
+	static const char *const ok[] = { "REQUEST_METHOD", "GET",
+	    "REQUEST_URI", "/api/health", NULL };
+	static const char *const bad[] = { "REQUEST_METHOD", "PATCH",
+	    "REQUEST_URI", "/api/jobs/a", "CONTENT_LENGTH", "x1", NULL };
+	struct http_req	 req;
+	struct http_io	 io;
+	struct fake	 f;
+	char		 err[64];
+
+	memset(err, 'X', sizeof(err));
+	fake_init(&f, &io, ok, NULL);
+	CU_ASSERT_EQUAL(http_req_parse(&req, &io, 1, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(err[0], '\0');
+	http_req_clear(&req);
+
+	memset(err, 'X', sizeof(err));
+	fake_init(&f, &io, bad, "{}");
+	CU_ASSERT_EQUAL(http_req_parse(&req, &io, 1, err, sizeof(err)), 400);
+	CU_ASSERT_PTR_NOT_NULL(memchr(err, '\0', sizeof(err)));
+	CU_ASSERT_STRING_EQUAL(err, "malformed Content-Length");
+	http_req_clear(&req);
+
+	memset(err, 'X', sizeof(err));
+	CU_ASSERT_EQUAL(http_req_read_body(&req, &io, err, sizeof(err)), 400);
+	CU_ASSERT_STRING_EQUAL(err, "malformed Content-Length");
+	http_req_clear(&req);
+}
+
 static CU_TestInfo tests[] = {
+	{ "request: the error buffer is always written",
+	    test_http_req_parse_always_writes_the_error_buffer },
 	{ "query: escapes and + decode", test_http_query_decodes_escapes_and_plus },
 	{ "query: empty parts and values", test_http_query_empty_parts_and_values },
 	{ "query: bad %-escapes refused", test_http_query_rejects_bad_escapes },
