@@ -23,7 +23,7 @@ static const char *const vars[] = {
 	"RECONCILE_LOOKAHEAD_DAYS", "CUSTOMER_CACHE_TTL_HOURS",
 	"BUSINESS_TIMEZONE", "STAFF_ANONYMOUS_WRITES",
 	"RECONCILE_LEASE_SECONDS", "ALLOWED_HOSTS", "TRUSTED_PROXIES",
-	"SAFARI_ENV_FILE", NULL
+	"RETENTION_DAYS", "SAFARI_ENV_FILE", NULL
 };
 
 static void
@@ -362,6 +362,39 @@ test_config_load_bad_environment_value_is_named(void)
 	clear_env();
 }
 
+/*
+ * Issue 7 item 15: a run may last 120 s, so a lease of less than 180 s
+ * could let a second run start beside it.  Item 16: RETENTION_DAYS.
+ */
+static void
+test_config_load_lease_outlasts_a_run(void)
+{
+	struct config	 cfg;
+	char		 err[512];
+
+	clear_env();
+	CU_ASSERT_EQUAL(load("RECONCILE_LEASE_SECONDS=10\n", &cfg, err,
+	    sizeof(err)), -1);
+	CU_ASSERT_EQUAL(strncmp(err, "RECONCILE_LEASE_SECONDS ", 24), 0);
+	config_free(&cfg);
+	CU_ASSERT_EQUAL(load("RECONCILE_LEASE_SECONDS=179\n", &cfg, err,
+	    sizeof(err)), -1);
+	config_free(&cfg);
+	CU_ASSERT_EQUAL(load("RECONCILE_LEASE_SECONDS=180\n", &cfg, err,
+	    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.reconcile_lease_seconds, 180);
+	CU_ASSERT_EQUAL(cfg.retention_days, 90);
+	config_free(&cfg);
+	CU_ASSERT_EQUAL(load("RETENTION_DAYS=0\n", &cfg, err, sizeof(err)),
+	    -1);
+	config_free(&cfg);
+	CU_ASSERT_EQUAL(load("RETENTION_DAYS=30\n", &cfg, err, sizeof(err)),
+	    0);
+	CU_ASSERT_EQUAL(cfg.retention_days, 30);
+	config_free(&cfg);
+	clear_env();
+}
+
 static void
 test_config_load_one_line_per_bad_setting(void)
 {
@@ -505,6 +538,8 @@ test_config_load_names_an_unreadable_env_file(void)
 }
 
 static CU_TestInfo tests[] = {
+	{ "load: the lease outlasts a run; RETENTION_DAYS",
+	    test_config_load_lease_outlasts_a_run },
 	{ "parse_line reads KEY=value", test_config_parse_line_reads_key_value },
 	{ "parse_line strips export", test_config_parse_line_strips_export_prefix },
 	{ "parse_line unquotes values", test_config_parse_line_unquotes_values },

@@ -126,3 +126,84 @@ test('a webhook and a reconcile racing never make two jobs', async () => {
   assert.equal(jobCount(), 20);
   await fake('DELETE', '/__control/requests');
 });
+
+// Issue 7 items 19, 24, 26: the signed body is parsed strictly and its
+// booking checked as a ListBookings page's, signature or not.
+test('signed but malformed: trailing bytes, a second event_id, odd bookings are 400', async () => {
+  const good = booking('hookstrict0001');
+  const raw = JSON.stringify(webhookEvent('booking.created', good, eid()));
+  const bad = {
+    'trailing bytes': raw + 'x',
+    'a second object': raw + '{}',
+    'a second event_id': raw.replace(/^\{/, `{"event_id":"${eid()}",`),
+    'a comment': raw.replace(/^\{/, '{/* c */'),
+    'booking id ../../x': JSON.stringify(webhookEvent('booking.created',
+      { ...good, id: '../../x' }, eid())),
+    'version null': JSON.stringify(webhookEvent('booking.created',
+      { ...good, version: null }, eid())),
+    'appointment_segments null': JSON.stringify(webhookEvent('booking.created',
+      { ...good, appointment_segments: null }, eid())),
+    'duration missing': JSON.stringify(webhookEvent('booking.created',
+      { ...good, appointment_segments: [{ team_member_id: 'TMTEST1' }] }, eid())),
+    'customer id with a slash': JSON.stringify(webhookEvent('booking.created',
+      { ...good, customer_id: 'CUST/1' }, eid())),
+  };
+  for (const [why, body] of Object.entries(bad)) {
+    const r = await sendWebhook(null, { raw: body });
+    assert.equal(r.status, 400, `${why}: ${r.text}`);
+    assert.equal(r.json.success, false, why);
+    assert.ok(r.json.error.message.length > 0, why);
+  }
+  assert.equal(jobCount(), 0);
+  assert.equal(Number(sql('SELECT COUNT(*) FROM webhook_events')[0][0]), 0);
+  // White space after the object is still the object.
+  const r = await sendWebhook(null, { raw: raw + '\r\n' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.data.result, 'created');
+});
+
+// Issue 7 item 23: Square is read before the transaction opens, so a slow
+// Square never holds a transaction (and its locks) open.
+test('no transaction is open while the webhook waits for Square', async () => {
+  const b = booking('hooknotx000001', { customer: 'CUSTBEN0000000000000000002' });
+  await fake('POST', '/__control/faults', { faults: [
+    { path: '/v2/customers/bulk-retrieve', kind: 'delay', ms: 1500, times: 1 }] });
+  try {
+    const t0 = Date.now();
+    const pending = sendWebhook(webhookEvent('booking.created', b, eid()));
+    // Look while the customer call is still waiting.
+    let seen = 0, samples = 0;
+    while (Date.now() - t0 < 1200) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (Date.now() - t0 < 300) continue;
+      seen = Math.max(seen, Number(sql('SELECT COUNT(*) FROM information_schema.innodb_trx')[0][0]));
+      samples++;
+    }
+    const r = await pending;
+    assert.equal(r.status, 200, r.text);
+    assert.ok(Date.now() - t0 >= 1500, 'the customer call was delayed');
+    assert.ok(samples > 0);
+    assert.equal(seen, 0, 'a transaction was open during the Square call');
+    assert.equal(r.json.data.result, 'created');
+    assert.equal((await jobOf('hooknotx000001')).customerCached.name, 'Ben Ortiz');
+  } finally {
+    await fake('DELETE', '/__control/faults');
+  }
+});
+
+// Issue 7 item 16: seen events and runs older than RETENTION_DAYS go.
+test('webhook events and reconcile runs older than RETENTION_DAYS are purged by a run', async () => {
+  sql("INSERT INTO webhook_events (event_id, event_type, received_at) VALUES " +
+      "('old-event-1', 'booking.created', UTC_TIMESTAMP() - INTERVAL 91 DAY), " +
+      "('new-event-1', 'booking.created', UTC_TIMESTAMP() - INTERVAL 89 DAY)");
+  sql("INSERT INTO reconcile_runs (started_at, finished_at, run_trigger, dry_run, " +
+      "window_start, window_end, errors) VALUES " +
+      "(UTC_TIMESTAMP() - INTERVAL 91 DAY, UTC_TIMESTAMP() - INTERVAL 91 DAY, 'cron', 0, " +
+      "UTC_TIMESTAMP(), UTC_TIMESTAMP(), '[]')");
+  const r = await reconcile();
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(sql('SELECT event_id FROM webhook_events ORDER BY event_id'), [['new-event-1']]);
+  assert.equal(Number(sql('SELECT COUNT(*) FROM reconcile_runs WHERE started_at < ' +
+    'UTC_TIMESTAMP() - INTERVAL 90 DAY')[0][0]), 0);
+  assert.equal(Number(sql('SELECT COUNT(*) FROM reconcile_runs')[0][0]), 1);
+});
