@@ -770,8 +770,11 @@ merge_checklist(struct json_object *cur, struct json_object *v,
 					mine = NULL;
 			}
 			if (mine == NULL) {
+				char	 shown[65];	/* the key (at most 64) */
+
 				snprintf(err, errsz, "this job's %s checklist "
-				    "has no item \"%.64s\"", name, key);
+				    "has no item \"%s\"", name,
+				    json_excerpt(shown, sizeof(shown), key));
 				return -1;
 			}
 			if (get(it, "done") == NULL)

@@ -23,8 +23,11 @@ refused(const char *s, size_t len)
 	int			 rc;
 
 	rc = json_body_parse(s, len, 32, 0, &o, err, sizeof(err));
-	if (rc != JSON_BODY_INVALID || o != NULL)
+	if (rc != JSON_BODY_INVALID || o != NULL) {
+		if (rc == JSON_BODY_OK)
+			json_object_put(o);
 		return 0;
+	}
 	/* The message is plain ASCII: it never echoes the text. */
 	for (i = 0; err[i] != '\0'; i++)
 		if ((unsigned char)err[i] < 0x20 || (unsigned char)err[i] > 0x7e)

@@ -89,6 +89,13 @@ test('an unknown key is named without bytes that are not UTF-8', async () => {
   assert.match(r.json.error.message, /unknown field "a\?b"/);
   r = await assertRefused('{"\xff\xfe":1}', 'a key of bad bytes');
   assert.match(r.json.error.message, /UTF-8/);
+  // A checklist item this job does not have, named as sent.
+  r = await assertRefused(`{"checklist":{"tech":[{"key":"${'\xc3\xa9'.repeat(32)}",` +
+    '"done":true}]}}', 'unknown checklist key');
+  assert.match(r.json.error.message, /has no item "é+"/);
+  r = await assertRefused('{"checklist":{"tech":[{"key":"w\\u007fsh","done":true}]}}',
+    'control character in a checklist key');
+  assert.match(r.json.error.message, /has no item "w\?sh"/);
 });
 
 test('a Square page with more bookings than asked for is refused whole', async () => {
