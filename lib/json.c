@@ -109,11 +109,11 @@ scan_unicode_escape(struct scan *s)
 
 	if (s->len - s->at < 6 || hex4(s->p + s->at + 2, &u) == -1)
 		return fault(s, "a \\u escape without four hex digits");
-	s->at += 6;
-	if (u == 0)
+	if (u == 0)		/* the offset is the escape's */
 		return fault(s, "a NUL (\\u0000) inside a string");
 	if (u >= 0xdc00 && u <= 0xdfff)
 		return fault(s, "a lone surrogate in a \\u escape");
+	s->at += 6;
 	if (u < 0xd800 || u > 0xdbff)
 		return 0;
 	if (s->len - s->at < 6 || s->p[s->at] != '\\' ||
