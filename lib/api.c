@@ -192,7 +192,8 @@ job_get(struct app *app, struct http_req *req, struct http_resp *resp)
 
 /* Tell the open pages that a staff PATCH changed job id (now as job). */
 static void
-push_patched(struct app *app, const char *id, struct json_object *job)
+push_patched(struct app *app, const char *id, struct json_object *job,
+    int64_t version)
 {
 	struct json_object	*v;
 	struct push_job		 e;
@@ -204,8 +205,7 @@ push_patched(struct app *app, const char *id, struct json_object *job)
 		return;
 	memset(&e, 0, sizeof(e));
 	snprintf(e.id, sizeof(e.id), "%s", id);
-	if (json_object_object_get_ex(job, "version", &v))
-		e.version = json_object_get_int64(v);
+	e.version = version;
 	push_set_days(&e, when, 0);
 	push_jobs(app->cfg.push_socket, &e, 1);
 }
@@ -214,9 +214,9 @@ static void
 job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 {
 	struct json_tokener	*tok;
-	struct json_object	*body = NULL, *job = NULL, *v;
+	struct json_object	*body = NULL, *job = NULL;
 	char			 err[192];
-	int64_t			 expected;
+	int64_t			 expected, version = 0;
 
 	if (req->headers[HDR_IF_MATCH] == NULL) {
 		http_error(resp, 428, "precondition_required", "Send If-Match "
@@ -247,13 +247,12 @@ job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 		goto out;
 	}
 	switch (jobs_patch(app->db, req->id, expected, body,
-	    req->remote_user[0] ? req->remote_user : NULL, &job, err,
-	    sizeof(err))) {
+	    req->remote_user[0] ? req->remote_user : NULL, &job, &version,
+	    err, sizeof(err))) {
 	case PATCH_OK:
-		if (json_object_object_get_ex(job, "version", &v))
-			snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"",
-			    (long long)json_object_get_int64(v));
-		push_patched(app, req->id, job);	/* committed */
+		snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"",
+		    (long long)version);
+		push_patched(app, req->id, job, version);	/* committed */
 		http_ok(resp, 200, job_with_zone(app, job));
 		break;
 	case PATCH_NOT_FOUND:
@@ -261,9 +260,8 @@ job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 		    NULL);
 		break;
 	case PATCH_CONFLICT:
-		if (json_object_object_get_ex(job, "version", &v))
-			snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"",
-			    (long long)json_object_get_int64(v));
+		snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"",
+		    (long long)version);
 		http_error(resp, 409, "version_conflict", "Someone else "
 		    "changed this job; here it is as it now stands.",
 		    job_with_zone(app, job));

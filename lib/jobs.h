@@ -60,12 +60,13 @@ enum jobs_patch_result {
 
 /*
  * Apply a staff PATCH to job id if its version is still expected.  On
- * PATCH_OK and PATCH_CONFLICT *out is the job as it now is (owned); on
- * PATCH_INVALID err says why.
+ * PATCH_OK and PATCH_CONFLICT *out is the job as it now is (owned) and
+ * *version its version; on PATCH_INVALID err says why.
  */
 enum jobs_patch_result jobs_patch(struct db *, const char *id,
 	    int64_t expected, struct json_object *body, const char *user,
-	    struct json_object **out, char *err, size_t errsz);
+	    struct json_object **out, int64_t *version, char *err,
+	    size_t errsz);
 
 /* The Square-owned fields of one job, as reconciliation computes them. */
 struct job_square {
@@ -139,10 +140,18 @@ int	 jobs_square_write(struct db *, const struct job_square *rows,
 	    size_t n, const char *created_by, struct json_object *templates);
 
 /*
- * The columns the Square write may change (NULL-terminated), so tests
- * can hold them to the ownership rule.
+ * The columns the Square write may change (NULL-terminated; the
+ * Square-owned columns of the field table), so tests can hold them to the
+ * ownership rule.
  */
 const char *const *jobs_square_columns(void);
+
+/*
+ * For tests: statement n of those whose column lists follow the field
+ * table (NULL past the last), and in cols the columns it must name, in
+ * order, as "a, b, c".  Pure.
+ */
+const char *jobs_sql_columns(size_t n, char *cols, size_t colsz);
 
 /* The checklist templates as that object.  0 or -1. */
 int	 jobs_templates_load(struct db *, struct json_object **out);

@@ -6,6 +6,7 @@
 #ifndef RUNS_H
 #define RUNS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -35,5 +36,12 @@ int	 runs_list(struct db *, long limit, struct json_object **out);
  * NULL when there is none.  0 or -1.
  */
 int	 runs_last(struct db *, struct json_object **out);
+
+/*
+ * For tests: statement n of those whose column lists follow this
+ * module's column tables (NULL past the last), and in cols the columns it
+ * must name, in order, as "a, b, c".  Pure.
+ */
+const char *runs_sql_columns(size_t n, char *cols, size_t colsz);
 
 #endif

@@ -11,6 +11,7 @@
 #include "testmain.h"
 #include "http.h"
 #include "jobs.h"
+#include "runs.h"
 #include "tz.h"
 
 /* In lib/jobs.c for this test: the columns the Square write sets. */
@@ -252,6 +253,109 @@ test_jobs_square_write_names_only_square_columns(void)
 		if (strcmp(cols[i], "booking_status") == 0)
 			break;
 	CU_ASSERT_PTR_NOT_NULL(cols[i]);
+}
+
+/*
+ * The column list of a statement as "a, b, c": what a SELECT reads, what
+ * an INSERT names, what an UPDATE assigns.  Commas inside parentheses
+ * (a function's arguments) do not split.
+ */
+static void
+sql_columns(const char *sql, char *out, size_t outsz)
+{
+	const char	*p, *end, *item;
+	size_t		 len = 0, n;
+	int		 depth = 0, update;
+
+	out[0] = '\0';
+	update = strncmp(sql, "UPDATE ", 7) == 0;
+	if (strncmp(sql, "SELECT ", 7) == 0) {
+		p = sql + 7;
+		end = strstr(p, " FROM ");
+	} else if (strncmp(sql, "INSERT ", 7) == 0) {
+		p = strchr(sql, '(') + 1;
+		end = strchr(p, ')');
+	} else if (update) {
+		p = strstr(sql, " SET ") + 5;
+		end = strstr(p, " WHERE ");
+	} else
+		return;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+	for (item = p; p <= end; p++) {
+		if (p < end && *p == '(')
+			depth++;
+		else if (p < end && *p == ')')
+			depth--;
+		if (p < end && (*p != ',' || depth > 0))
+			continue;
+		while (*item == ' ')
+			item++;
+		n = (size_t)(p - item);
+		if (update)		/* "name = value": the name */
+			n = (size_t)(strchr(item, ' ') - item);
+		len += (size_t)snprintf(out + len, len < outsz ? outsz - len :
+		    0, "%s%.*s", len > 0 ? ", " : "", (int)n, item);
+		item = p + 1;
+	}
+}
+
+/* Each statement of jobs.c names exactly the field table's columns. */
+static void
+test_jobs_sql_column_lists_follow_the_field_table(void)
+{
+	char		 want[2048], got[2048];
+	const char	*sql;
+	size_t		 i;
+
+	for (i = 0; (sql = jobs_sql_columns(i, want, sizeof(want))) != NULL;
+	    i++) {
+		sql_columns(sql, got, sizeof(got));
+		if (strcmp(want, got) != 0) {
+			fprintf(stderr, "\n  statement %zu:\n  table: %s\n"
+			    "  sql:   %s\n", i, want, got);
+			CU_FAIL("a statement's columns differ from the table");
+		}
+	}
+	CU_ASSERT_EQUAL(i, 5);
+	/* The job's JSON has every column: its first and last. */
+	jobs_sql_columns(0, want, sizeof(want));
+	CU_ASSERT_EQUAL(strncmp(want, "id, booking_id, ", 16), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(want, ", vehicle, notes"));
+}
+
+/* And those of runs.c its column tables. */
+static void
+test_runs_sql_column_lists_follow_the_tables(void)
+{
+	char		 want[2048], got[2048];
+	const char	*sql;
+	size_t		 i;
+
+	for (i = 0; (sql = runs_sql_columns(i, want, sizeof(want))) != NULL;
+	    i++) {
+		sql_columns(sql, got, sizeof(got));
+		if (strcmp(want, got) != 0) {
+			fprintf(stderr, "\n  statement %zu:\n  table: %s\n"
+			    "  sql:   %s\n", i, want, got);
+			CU_FAIL("a statement's columns differ from the table");
+		}
+	}
+	CU_ASSERT_EQUAL(i, 2);
+}
+
+/* The test's own reader of column lists sees a swap. */
+static void
+test_jobs_sql_columns_reader_sees_order(void)
+{
+	char	 got[256];
+
+	sql_columns("SELECT a, b, f(c, d) FROM t", got, sizeof(got));
+	CU_ASSERT_STRING_EQUAL(got, "a, b, f(c, d)");
+	sql_columns("UPDATE t SET x = ?, y = y + 1 WHERE id = ?", got,
+	    sizeof(got));
+	CU_ASSERT_STRING_EQUAL(got, "x, y");
+	sql_columns("INSERT INTO t (b, a) VALUES (?, ?)", got, sizeof(got));
+	CU_ASSERT_STRING_EQUAL(got, "b, a");
 }
 
 /* ---- jobs_patch_check --------------------------------------------- */
@@ -1073,6 +1177,12 @@ static CU_TestInfo tests[] = {
 	{ "every job field has an owner", test_jobs_every_job_field_has_an_owner },
 	{ "the Square write names only Square columns",
 	    test_jobs_square_write_names_only_square_columns },
+	{ "each statement's columns follow the field table",
+	    test_jobs_sql_column_lists_follow_the_field_table },
+	{ "runs: each statement's columns follow its table",
+	    test_runs_sql_column_lists_follow_the_tables },
+	{ "the test's column reader sees order",
+	    test_jobs_sql_columns_reader_sees_order },
 	{ "patch_check accepts staff fields",
 	    test_jobs_patch_check_accepts_staff_fields },
 	{ "patch_check rejects Square and system fields",
