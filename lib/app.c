@@ -18,7 +18,6 @@
 #include <fcgiapp.h>
 
 #include "app.h"
-#include "calendar.h"
 #include "db.h"
 #include "log.h"
 #include "origin.h"
@@ -48,7 +47,6 @@ app_free(struct app *app)
 	db_free(app->db);
 	config_free(&app->cfg);
 	curl_global_cleanup();
-	calendar_cache_free();
 	memset(app, 0, sizeof(*app));
 }
 

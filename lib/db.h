@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct config;
 
@@ -74,6 +75,17 @@ unsigned long	 db_round_trips(const struct db *);
  */
 char		*db_sql_repeat(const char *head, const char *one, size_t n,
 		    const char *tail);
+
+/*
+ * Times as the database keeps them: DATETIME text in UTC,
+ * "YYYY-MM-DD HH:MM:SS[.fff]".  Pure.
+ */
+/* As RFC 3339 ("…T…Z") into buf.  0, or -1 if s is NULL or malformed. */
+int		 db_time_rfc3339(const char *s, char *buf, size_t bufsz);
+/* As a time_t; 0 if s is NULL or malformed. */
+time_t		 db_time_parse(const char *s);
+/* t as "YYYY-MM-DD HH:MM:SS" into buf (24 bytes are enough). */
+void		 db_time_format(time_t t, char *buf, size_t bufsz);
 
 void		 db_res_free(struct db_res *);	/* NULL is fine */
 const char	*db_cell(const struct db_res *, size_t row, size_t col);

@@ -7,7 +7,6 @@
  * the Square write's columns are all walks of it; a unit test holds every
  * statement's column list to it.
  */
-#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,18 +18,13 @@
 #include "db.h"
 #include "jobs.h"
 #include "log.h"
+#include "patch.h"
 #include "tz.h"
 
 enum ftype {
 	F_STR, F_INT, F_TIME, F_JSON,
 	F_CUSTOMER,		/* customer_cached: 1 when the F_PARTs hold */
 	F_PART,			/* a member of the F_CUSTOMER object before */
-};
-
-/* Who makes a PATCH and when: what the merges stamp. */
-struct patch_ctx {
-	const char	*user;		/* NULL without a login */
-	char		 now[32];	/* RFC 3339 */
 };
 
 /* What the staff UPDATE writes: the column, and its text for JSON null. */
@@ -44,29 +38,9 @@ struct field {
 	unsigned	 flags;
 	const char	*empty;		/* FL_STAFF_UPDATE: the value for null */
 	/* A PATCH may send it: its shape check and its merge.  NULL: never. */
-	int		 (*check)(struct json_object *, char *, size_t);
-	int		 (*merge)(struct json_object *job, const char *key,
-			    struct json_object *v, const struct patch_ctx *,
-			    char *, size_t);
+	patch_check_fn	*check;
+	patch_merge_fn	*merge;
 };
-
-static int	 check_work_status(struct json_object *, char *, size_t);
-static int	 check_checklist(struct json_object *, char *, size_t);
-static int	 check_media(struct json_object *, char *, size_t);
-static int	 check_issue(struct json_object *, char *, size_t);
-static int	 check_payment(struct json_object *, char *, size_t);
-static int	 check_vehicle(struct json_object *, char *, size_t);
-static int	 check_notes(struct json_object *, char *, size_t);
-
-#define MERGE_FN(name) static int name(struct json_object *, const char *, \
-	    struct json_object *, const struct patch_ctx *, char *, size_t)
-MERGE_FN(merge_work_status);
-MERGE_FN(merge_checklist);
-MERGE_FN(merge_payment);
-MERGE_FN(merge_issue);
-MERGE_FN(merge_vehicle);
-MERGE_FN(merge_replace);
-#undef MERGE_FN
 
 enum col {
 	COL_ID, COL_BOOKING_ID, COL_CREATED_BY, COL_CREATED_AT,
@@ -114,26 +88,26 @@ static const struct field fields[COL__MAX] = {
 	[COL_CUSTOMER_CACHED_AT] = SQ("customer_cached_at", "customerCachedAt",
 	    F_TIME),
 	[COL_WORK_STATUS] = { "work_status", "workStatus", F_STR, OWNER_STAFF,
-	    FL_STAFF_UPDATE, "scheduled", check_work_status,
-	    merge_work_status },
+	    FL_STAFF_UPDATE, "scheduled", patch_check_work_status,
+	    patch_merge_work_status },
 	[COL_STATUS_HISTORY] = { "status_history", "statusHistory", F_JSON,
 	    OWNER_STAFF, FL_STAFF_UPDATE, "[]", NULL, NULL },
 	[COL_CHECKLIST] = { "checklist", "checklist", F_JSON, OWNER_STAFF,
-	    FL_STAFF_UPDATE, "{\"tech\":[],\"qc\":[]}", check_checklist,
-	    merge_checklist },
+	    FL_STAFF_UPDATE, "{\"tech\":[],\"qc\":[]}", patch_check_checklist,
+	    patch_merge_checklist },
 	[COL_PHOTOS_META] = { "photos_meta", "photosMeta", F_JSON,
-	    OWNER_STAFF, FL_STAFF_UPDATE, "[]", check_media, merge_replace },
+	    OWNER_STAFF, FL_STAFF_UPDATE, "[]", patch_check_media, patch_merge_replace },
 	[COL_RECEIPT_PHOTOS] = { "receipt_photos", "receiptPhotos", F_JSON,
-	    OWNER_STAFF, FL_STAFF_UPDATE, "[]", check_media, merge_replace },
+	    OWNER_STAFF, FL_STAFF_UPDATE, "[]", patch_check_media, patch_merge_replace },
 	[COL_POST_COMPLETION_ISSUE] = { "post_completion_issue",
 	    "postCompletionIssue", F_JSON, OWNER_STAFF, FL_STAFF_UPDATE, NULL,
-	    check_issue, merge_issue },
+	    patch_check_issue, patch_merge_issue },
 	[COL_PAYMENT] = { "payment", "payment", F_JSON, OWNER_STAFF,
-	    FL_STAFF_UPDATE, NULL, check_payment, merge_payment },
+	    FL_STAFF_UPDATE, NULL, patch_check_payment, patch_merge_payment },
 	[COL_VEHICLE] = { "vehicle", "vehicle", F_JSON, OWNER_STAFF,
-	    FL_STAFF_UPDATE, "{}", check_vehicle, merge_vehicle },
+	    FL_STAFF_UPDATE, "{}", patch_check_vehicle, patch_merge_vehicle },
 	[COL_NOTES] = { "notes", "notes", F_STR, OWNER_STAFF,
-	    FL_STAFF_UPDATE, "", check_notes, merge_replace },
+	    FL_STAFF_UPDATE, "", patch_check_notes, patch_merge_replace },
 };
 #undef SYS
 #undef SQ
@@ -247,11 +221,6 @@ static const struct square_col {
 #undef COL_PTR
 };
 
-static const char *const work_statuses[] = {
-	"scheduled", "checked_in", "in_progress", "qc", "completed",
-	"no_show", NULL
-};
-
 /* The field of a JSON name, or NULL. */
 static const struct field *
 field_of(const char *json)
@@ -288,40 +257,24 @@ jobs_square_columns(void)
 	return cols;
 }
 
-/* Append the columns of fields[] that want() picks to buf as "a, b". */
+/*
+ * The columns of fields[] before ncols (those with flag, when not 0) into
+ * buf as "a, b", and more after them.
+ */
 static void
-columns_join(char *buf, size_t bufsz, int (*want)(size_t col),
+columns_join(char *buf, size_t bufsz, size_t ncols, unsigned flag,
     const char *more)
 {
 	size_t	 i, len = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < COL__MAX; i++)
-		if (want(i))
+	for (i = 0; i < ncols; i++)
+		if (flag == 0 || (fields[i].flags & flag))
 			len += (size_t)snprintf(buf + len, len < bufsz ?
 			    bufsz - len : 0, "%s%s", len > 0 ? ", " : "",
 			    fields[i].column);
 	if (more != NULL && len < bufsz)
 		snprintf(buf + len, bufsz - len, ", %s", more);
-}
-
-static int
-want_all(size_t c)
-{
-	(void)c;
-	return 1;
-}
-
-static int
-want_stored(size_t c)
-{
-	return c < COL__STORED;
-}
-
-static int
-want_staff(size_t c)
-{
-	return (fields[c].flags & FL_STAFF_UPDATE) != 0;
 }
 
 const char *
@@ -331,16 +284,17 @@ jobs_sql_columns(size_t n, char *cols, size_t colsz)
 
 	switch (n) {
 	case 0:
-		columns_join(cols, colsz, want_all, NULL);
+		columns_join(cols, colsz, COL__MAX, 0, NULL);
 		return sqls[SQL_JOB_GET];
 	case 1:
-		columns_join(cols, colsz, want_stored, NULL);
+		columns_join(cols, colsz, COL__STORED, 0, NULL);
 		return sqls[SQL_STORED];
 	case 2:
-		columns_join(cols, colsz, want_staff, "version, updated_at");
+		columns_join(cols, colsz, COL__MAX, FL_STAFF_UPDATE,
+		    "version, updated_at");
 		return sqls[SQL_STAFF_UPDATE];
 	case 3:
-		columns_join(cols, colsz, want_all, NULL);
+		columns_join(cols, colsz, COL__MAX, 0, NULL);
 		return sql_square_head;
 	case 4:
 		cols[0] = '\0';
@@ -354,44 +308,6 @@ jobs_sql_columns(size_t n, char *cols, size_t colsz)
 	}
 }
 
-int
-jobs_db_time_rfc3339(const char *s, char *buf, size_t bufsz)
-{
-	size_t	 len;
-
-	/* "2026-11-25 17:00:00" or "2026-11-25 17:00:00.123" */
-	if (s == NULL || ((len = strlen(s)) != 19 && len != 23) ||
-	    s[10] != ' ')
-		return -1;
-	if (len == 23)
-		snprintf(buf, bufsz, "%.10sT%.12sZ", s, s + 11);
-	else
-		snprintf(buf, bufsz, "%.10sT%.8sZ", s, s + 11);
-	return 0;
-}
-
-/* A database DATETIME (UTC) as time_t; 0 if NULL or malformed. */
-static time_t
-db_time(const char *s)
-{
-	char	 buf[32];
-	time_t	 t;
-
-	if (s == NULL || strlen(s) < 19)
-		return 0;
-	snprintf(buf, sizeof(buf), "%.10sT%.8sZ", s, s + 11);
-	return tz_parse_rfc3339(buf, &t) == 0 ? t : 0;
-}
-
-static void
-db_time_format(time_t t, char *buf, size_t bufsz)
-{
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static struct json_object *
 json_str_or_null(const char *s)
 {
@@ -403,7 +319,7 @@ json_time_or_null(const char *dbtime)
 {
 	char	 buf[40];
 
-	if (jobs_db_time_rfc3339(dbtime, buf, sizeof(buf)) == -1)
+	if (db_time_rfc3339(dbtime, buf, sizeof(buf)) == -1)
 		return NULL;
 	return json_object_new_string(buf);
 }
@@ -511,311 +427,6 @@ jobs_calendar(struct db *db, time_t from, time_t to, struct json_object **out)
 	return 0;
 }
 
-/* ---- the staff PATCH: shapes -------------------------------------- */
-
-static int
-is_type(struct json_object *o, json_type t)
-{
-	return json_object_get_type(o) == t;
-}
-
-static int
-in_list(const char *s, const char *const *list)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(s, *list) == 0)
-			return 1;
-	return 0;
-}
-
-/* A string of at most max bytes (or null when nullable). */
-static int
-check_string(struct json_object *v, size_t max, int nullable)
-{
-	if (v == NULL)
-		return nullable;
-	return is_type(v, json_type_string) &&
-	    (size_t)json_object_get_string_len(v) <= max;
-}
-
-/*
- * Check an object's members against names/checks: unknown members are
- * errors.  checks[i] returns 1 for a good value.
- */
-struct member {
-	const char	*name;
-	int		 (*ok)(struct json_object *);
-	const char	*expect;	/* for the message */
-};
-
-static int
-check_members(const char *what, struct json_object *o,
-    const struct member *m, char *err, size_t errsz)
-{
-	size_t	 i;
-
-	json_object_object_foreach(o, key, val) {
-		for (i = 0; m[i].name != NULL; i++)
-			if (strcmp(m[i].name, key) == 0)
-				break;
-		if (m[i].name == NULL) {
-			snprintf(err, errsz, "%s: \"%.40s\" cannot be set",
-			    what, key);
-			return -1;
-		}
-		if (!m[i].ok(val)) {
-			snprintf(err, errsz, "%s.%s must be %s", what, key,
-			    m[i].expect);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-ok_short_or_null(struct json_object *v)
-{
-	return check_string(v, 64, 1);
-}
-
-static int
-ok_long_or_null(struct json_object *v)
-{
-	return check_string(v, 1024, 1);
-}
-
-static int
-ok_year(struct json_object *v)
-{
-	int64_t	 y;
-
-	if (v == NULL)
-		return 1;
-	if (!is_type(v, json_type_int))
-		return 0;
-	y = json_object_get_int64(v);
-	return y >= 1900 && y <= 2100;
-}
-
-static int
-ok_bool(struct json_object *v)
-{
-	return is_type(v, json_type_boolean);
-}
-
-static int
-ok_description(struct json_object *v)
-{
-	return check_string(v, 2000, 0);
-}
-
-static int
-ok_pay_status(struct json_object *v)
-{
-	static const char *const s[] =
-	    { "unpaid", "paid", "refunded", "comped", NULL };
-
-	return check_string(v, 16, 0) && in_list(json_object_get_string(v), s);
-}
-
-static int
-ok_pay_method(struct json_object *v)
-{
-	static const char *const s[] =
-	    { "cash", "card", "square", "other", NULL };
-
-	if (v == NULL)
-		return 1;
-	return check_string(v, 16, 0) && in_list(json_object_get_string(v), s);
-}
-
-static int
-ok_amount(struct json_object *v)
-{
-	int64_t	 n;
-
-	if (!is_type(v, json_type_int))
-		return 0;
-	n = json_object_get_int64(v);
-	return n >= 0 && n <= 100000000;
-}
-
-static int
-ok_currency(struct json_object *v)
-{
-	const char	*s;
-
-	if (!check_string(v, 3, 0) || json_object_get_string_len(v) != 3)
-		return 0;
-	s = json_object_get_string(v);
-	return isupper((unsigned char)s[0]) && isupper((unsigned char)s[1]) &&
-	    isupper((unsigned char)s[2]);
-}
-
-static int
-ok_checklist_key(struct json_object *v)
-{
-	return check_string(v, 64, 0) && json_object_get_string_len(v) > 0;
-}
-
-static int
-check_work_status(struct json_object *v, char *err, size_t errsz)
-{
-	if (!check_string(v, 16, 0) ||
-	    !in_list(json_object_get_string(v), work_statuses)) {
-		snprintf(err, errsz, "workStatus must be one of scheduled, "
-		    "checked_in, in_progress, qc, completed, no_show");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-check_checklist(struct json_object *v, char *err, size_t errsz)
-{
-	static const struct member item[] = {
-		{ "key", ok_checklist_key, "a string of 1-64 characters" },
-		{ "done", ok_bool, "true or false" },
-		{ NULL, NULL, NULL },
-	};
-	struct json_object *list, *it, *key;
-	size_t		 i, n;
-
-	if (!is_type(v, json_type_object)) {
-		snprintf(err, errsz, "checklist must be an object with tech "
-		    "and/or qc lists");
-		return -1;
-	}
-	json_object_object_foreach(v, name, val) {
-		if (strcmp(name, "tech") != 0 && strcmp(name, "qc") != 0) {
-			snprintf(err, errsz, "checklist has only tech and qc");
-			return -1;
-		}
-		list = val;
-		if (!is_type(list, json_type_array) ||
-		    (n = json_object_array_length(list)) > 100) {
-			snprintf(err, errsz, "checklist.%s must be a list of "
-			    "at most 100 items", name);
-			return -1;
-		}
-		for (i = 0; i < n; i++) {
-			it = json_object_array_get_idx(list, i);
-			if (!is_type(it, json_type_object) ||
-			    !json_object_object_get_ex(it, "key", &key)) {
-				snprintf(err, errsz, "checklist.%s items are "
-				    "{\"key\":…,\"done\":…}", name);
-				return -1;
-			}
-			if (check_members("checklist item", it, item, err,
-			    errsz) == -1)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-check_media(struct json_object *v, char *err, size_t errsz)
-{
-	static const struct member item[] = {
-		{ "key", ok_long_or_null, "a string" },
-		{ "url", ok_long_or_null, "a string" },
-		{ "caption", ok_long_or_null, "a string" },
-		{ "kind", ok_short_or_null, "a short string" },
-		{ "takenAt", ok_short_or_null, "a time" },
-		{ "by", ok_short_or_null, "a short string" },
-		{ NULL, NULL, NULL },
-	};
-	size_t	 i, n;
-
-	if (!is_type(v, json_type_array) ||
-	    (n = json_object_array_length(v)) > 100) {
-		snprintf(err, errsz, "photo lists hold at most 100 items");
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		if (!is_type(json_object_array_get_idx(v, i),
-		    json_type_object)) {
-			snprintf(err, errsz, "photo items are objects");
-			return -1;
-		}
-		if (check_members("photo", json_object_array_get_idx(v, i),
-		    item, err, errsz) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-check_issue(struct json_object *v, char *err, size_t errsz)
-{
-	static const struct member m[] = {
-		{ "description", ok_description, "a string of at most 2000 "
-		    "bytes" },
-		{ "resolved", ok_bool, "true or false" },
-		{ NULL, NULL, NULL },
-	};
-
-	if (v == NULL)
-		return 0;
-	if (!is_type(v, json_type_object)) {
-		snprintf(err, errsz, "postCompletionIssue must be an object "
-		    "or null");
-		return -1;
-	}
-	return check_members("postCompletionIssue", v, m, err, errsz);
-}
-
-static int
-check_payment(struct json_object *v, char *err, size_t errsz)
-{
-	static const struct member m[] = {
-		{ "status", ok_pay_status, "unpaid, paid, refunded or comped" },
-		{ "method", ok_pay_method, "cash, card, square, other or null" },
-		{ "amountCents", ok_amount, "a whole number of cents" },
-		{ "currency", ok_currency, "a three-letter code such as USD" },
-		{ NULL, NULL, NULL },
-	};
-
-	if (v == NULL)
-		return 0;
-	if (!is_type(v, json_type_object)) {
-		snprintf(err, errsz, "payment must be an object or null");
-		return -1;
-	}
-	return check_members("payment", v, m, err, errsz);
-}
-
-static int
-check_vehicle(struct json_object *v, char *err, size_t errsz)
-{
-	static const struct member m[] = {
-		{ "make", ok_short_or_null, "a string of at most 64 bytes" },
-		{ "model", ok_short_or_null, "a string of at most 64 bytes" },
-		{ "year", ok_year, "a year from 1900 to 2100, or null" },
-		{ "color", ok_short_or_null, "a string of at most 64 bytes" },
-		{ "plate", ok_short_or_null, "a string of at most 64 bytes" },
-		{ NULL, NULL, NULL },
-	};
-
-	if (!is_type(v, json_type_object)) {
-		snprintf(err, errsz, "vehicle must be an object");
-		return -1;
-	}
-	return check_members("vehicle", v, m, err, errsz);
-}
-
-static int
-check_notes(struct json_object *v, char *err, size_t errsz)
-{
-	if (!check_string(v, 8192, 0)) {
-		snprintf(err, errsz, "notes must be a string of at most 8192 "
-		    "bytes");
-		return -1;
-	}
-	return 0;
-}
-
 int
 jobs_patch_check(struct json_object *body, char *err, size_t errsz)
 {
@@ -824,7 +435,7 @@ jobs_patch_check(struct json_object *body, char *err, size_t errsz)
 	const struct field *f;
 	size_t		 n = 0;
 
-	if (!is_type(body, json_type_object)) {
+	if (!patch_is_type(body, json_type_object)) {
 		snprintf(err, errsz, "the body must be a JSON object");
 		return -1;
 	}
@@ -856,256 +467,6 @@ jobs_patch_check(struct json_object *body, char *err, size_t errsz)
 
 /* ---- the staff PATCH: merge and write ----------------------------- */
 
-static struct json_object *
-get(struct json_object *o, const char *key)
-{
-	struct json_object	*v = NULL;
-
-	if (o != NULL)
-		json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
-static struct json_object *
-json_user(const char *user)
-{
-	return user != NULL && *user != '\0' ?
-	    json_object_new_string(user) : NULL;
-}
-
-/* Set member key of o to a copy of v. */
-static void
-set_copy(struct json_object *o, const char *key, struct json_object *v)
-{
-	struct json_object	*c = NULL;
-
-	if (v != NULL)
-		json_object_deep_copy(v, &c, NULL);
-	json_object_object_add(o, key, c);
-}
-
-static int
-merge_work_status(struct json_object *cur, const char *key,
-    struct json_object *v, const struct patch_ctx *ctx, char *err,
-    size_t errsz)
-{
-	struct json_object	*hist, *e, *old = get(cur, key);
-
-	if (old != NULL && strcmp(json_object_get_string(old),
-	    json_object_get_string(v)) == 0)
-		return 0;
-	if ((hist = get(cur, "statusHistory")) == NULL ||
-	    !is_type(hist, json_type_array)) {
-		hist = json_object_new_array();
-		json_object_object_add(cur, "statusHistory", hist);
-	}
-	e = json_object_new_object();
-	set_copy(e, "from", old);
-	set_copy(e, "to", v);
-	json_object_object_add(e, "at", json_object_new_string(ctx->now));
-	json_object_object_add(e, "by", json_user(ctx->user));
-	json_object_array_add(hist, e);
-	set_copy(cur, key, v);
-	(void)err;
-	(void)errsz;
-	return 1;
-}
-
-static int
-merge_checklist(struct json_object *cur, const char *field,
-    struct json_object *v, const struct patch_ctx *ctx, char *err,
-    size_t errsz)
-{
-	struct json_object	*cl = get(cur, field), *list, *it, *mine;
-	const char		*key;
-	size_t			 i, j, n, m;
-	int			 done, changed = 0;
-
-	json_object_object_foreach(v, name, items) {
-		list = get(cl, name);
-		n = json_object_array_length(items);
-		m = list != NULL && is_type(list, json_type_array) ?
-		    json_object_array_length(list) : 0;
-		for (i = 0; i < n; i++) {
-			it = json_object_array_get_idx(items, i);
-			key = json_object_get_string(get(it, "key"));
-			for (j = 0, mine = NULL; j < m && mine == NULL; j++) {
-				const char *k;
-
-				mine = json_object_array_get_idx(list, j);
-				k = json_object_get_string(get(mine, "key"));
-				if (k == NULL || strcmp(k, key) != 0)
-					mine = NULL;
-			}
-			if (mine == NULL) {
-				snprintf(err, errsz, "this job's %s checklist "
-				    "has no item \"%.64s\"", name, key);
-				return -1;
-			}
-			if (get(it, "done") == NULL)
-				continue;
-			done = json_object_get_boolean(get(it, "done"));
-			if (json_object_get_boolean(get(mine, "done")) == done)
-				continue;
-			json_object_object_add(mine, "done",
-			    json_object_new_boolean(done));
-			json_object_object_add(mine, "doneBy",
-			    done ? json_user(ctx->user) : NULL);
-			json_object_object_add(mine, "doneAt", done ?
-			    json_object_new_string(ctx->now) : NULL);
-			changed = 1;
-		}
-	}
-	return changed;
-}
-
-static int
-merge_payment(struct json_object *cur, const char *field,
-    struct json_object *v, const struct patch_ctx *ctx, char *err,
-    size_t errsz)
-{
-	struct json_object	*p = get(cur, field), *before = NULL;
-	const char		*is;
-	char			 was[32];
-	int			 changed;
-
-	(void)err;
-	(void)errsz;
-	if (v == NULL) {
-		changed = p != NULL;
-		json_object_object_add(cur, field, NULL);
-		return changed;
-	}
-	if (p == NULL || !is_type(p, json_type_object)) {
-		p = json_object_new_object();
-		json_object_object_add(p, "status",
-		    json_object_new_string("unpaid"));
-		json_object_object_add(p, "method", NULL);
-		json_object_object_add(p, "amountCents",
-		    json_object_new_int64(0));
-		json_object_object_add(p, "currency",
-		    json_object_new_string("USD"));
-		json_object_object_add(p, "paidAt", NULL);
-		json_object_object_add(cur, field, p);
-	} else
-		json_object_deep_copy(p, &before, NULL);
-	/* Copy the old status: set_copy below frees the member. */
-	snprintf(was, sizeof(was), "%s", get(p, "status") != NULL ?
-	    json_object_get_string(get(p, "status")) : "unpaid");
-	json_object_object_foreach(v, key, val) {
-		set_copy(p, key, val);
-	}
-	is = json_object_get_string(get(p, "status"));
-	if (strcmp(is, "paid") == 0 && strcmp(was, "paid") != 0)
-		json_object_object_add(p, "paidAt",
-		    json_object_new_string(ctx->now));
-	else if (strcmp(is, "unpaid") == 0)
-		json_object_object_add(p, "paidAt", NULL);
-	changed = before == NULL || !json_object_equal(before, p);
-	json_object_put(before);
-	return changed;
-}
-
-static int
-merge_issue(struct json_object *cur, const char *field,
-    struct json_object *v, const struct patch_ctx *ctx, char *err,
-    size_t errsz)
-{
-	struct json_object	*is = get(cur, field), *d, *r;
-	struct json_object	*before = NULL;
-	int			 changed, was, res;
-
-	(void)err;
-	(void)errsz;
-	if (v == NULL) {
-		changed = is != NULL;
-		json_object_object_add(cur, field, NULL);
-		return changed;
-	}
-	if (is == NULL || !is_type(is, json_type_object)) {
-		is = json_object_new_object();
-		json_object_object_add(is, "description",
-		    json_object_new_string(""));
-		json_object_object_add(is, "resolved",
-		    json_object_new_boolean(0));
-		json_object_object_add(is, "reportedAt",
-		    json_object_new_string(ctx->now));
-		json_object_object_add(is, "reportedBy", json_user(ctx->user));
-		json_object_object_add(is, "resolvedAt", NULL);
-		json_object_object_add(is, "resolvedBy", NULL);
-		json_object_object_add(cur, field, is);
-	} else
-		json_object_deep_copy(is, &before, NULL);
-	was = json_object_get_boolean(get(is, "resolved"));
-	if ((d = get(v, "description")) != NULL)
-		set_copy(is, "description", d);
-	if ((r = get(v, "resolved")) != NULL) {
-		res = json_object_get_boolean(r);
-		json_object_object_add(is, "resolved",
-		    json_object_new_boolean(res));
-		if (res && !was) {
-			json_object_object_add(is, "resolvedAt",
-			    json_object_new_string(ctx->now));
-			json_object_object_add(is, "resolvedBy",
-			    json_user(ctx->user));
-		} else if (!res) {
-			json_object_object_add(is, "resolvedAt", NULL);
-			json_object_object_add(is, "resolvedBy", NULL);
-		}
-	}
-	changed = before == NULL || !json_object_equal(before, is);
-	json_object_put(before);
-	return changed;
-}
-
-/* Replace member key of cur by v (a copy); 1 if it changed. */
-static int
-merge_replace(struct json_object *cur, const char *key,
-    struct json_object *v, const struct patch_ctx *ctx, char *err,
-    size_t errsz)
-{
-	struct json_object	*old = get(cur, key);
-
-	(void)ctx;
-	(void)err;
-	(void)errsz;
-	if (old != NULL && v != NULL && json_object_equal(old, v))
-		return 0;
-	if (old == NULL && v == NULL)
-		return 0;
-	set_copy(cur, key, v);
-	return 1;
-}
-
-static int
-merge_vehicle(struct json_object *cur, const char *field,
-    struct json_object *v, const struct patch_ctx *ctx, char *err,
-    size_t errsz)
-{
-	struct json_object	*veh = get(cur, field), *before = NULL;
-	static const char *const keys[] =
-	    { "make", "model", "year", "color", "plate", NULL };
-	size_t			 i;
-	int			 changed;
-
-	(void)ctx;
-	(void)err;
-	(void)errsz;
-	if (veh == NULL || !is_type(veh, json_type_object)) {
-		veh = json_object_new_object();
-		for (i = 0; keys[i] != NULL; i++)
-			json_object_object_add(veh, keys[i], NULL);
-		json_object_object_add(cur, field, veh);
-	}
-	json_object_deep_copy(veh, &before, NULL);
-	json_object_object_foreach(v, key, val) {
-		set_copy(veh, key, val);
-	}
-	changed = !json_object_equal(before, veh);
-	json_object_put(before);
-	return changed;
-}
-
 int
 jobs_patch_merge(struct json_object *cur, struct json_object *body,
     const char *user, time_t t, char *err, size_t errsz)
@@ -1133,7 +494,7 @@ jobs_patch_merge(struct json_object *cur, struct json_object *body,
 static const char *
 col_text(struct json_object *job, const char *key)
 {
-	struct json_object	*v = get(job, key);
+	struct json_object	*v = patch_member(job, key);
 
 	return v == NULL ? NULL :
 	    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
@@ -1175,14 +536,14 @@ jobs_patch(struct db *db, const char *id, int64_t expected,
 		if (!(f->flags & FL_STAFF_UPDATE))
 			continue;
 		v = f->type == F_JSON ? col_text(cur, f->json) :
-		    json_object_get_string(get(cur, f->json));
+		    json_object_get_string(patch_member(cur, f->json));
 		args[a++] = DB_ARG_STR(v != NULL ? v : f->empty);
 	}
 	args[a++] = DB_ARG_STR(id);
 	args[a++] = DB_ARG_INT(expected);
 	r = db_exec(db, sqls[SQL_STAFF_UPDATE], args, a, NULL, &affected);
 	/* A staff write moves no job in time: its day's stamp moves. */
-	if (r == 0 && affected == 1 && (at = get(cur, "appointmentTime")) !=
+	if (r == 0 && affected == 1 && (at = patch_member(cur, "appointmentTime")) !=
 	    NULL && tz_parse_rfc3339(json_object_get_string(at), &when) == 0)
 		r = calendar_touch(db, &when, 1);
 	json_object_put(cur);
@@ -1265,8 +626,8 @@ jobs_stored_free(struct job_stored *js, size_t n)
 	free(js);
 }
 
-static char *
-dup_or_null(const char *s)
+char *
+jobs_strdup(const char *s)
 {
 	return s == NULL ? NULL : strdup(s);
 }
@@ -1313,11 +674,11 @@ jobs_stored_load(struct db *db, const char *const *ids, size_t n,
 		s->booking_version = db_cell_int(res, r, COL_BOOKING_VERSION);
 		copy_cell(s->booking_status, sizeof(s->booking_status),
 		    db_cell(res, r, COL_BOOKING_STATUS));
-		s->appointment_time = db_time(db_cell(res, r,
+		s->appointment_time = db_time_parse(db_cell(res, r,
 		    COL_APPOINTMENT_TIME));
 		s->duration_minutes = (int)db_cell_int(res, r,
 		    COL_DURATION_MINUTES);
-		s->service_type = dup_or_null(db_cell(res, r,
+		s->service_type = jobs_strdup(db_cell(res, r,
 		    COL_SERVICE_TYPE));
 		copy_cell(s->service_variation_id,
 		    sizeof(s->service_variation_id), db_cell(res, r,
@@ -1328,17 +689,17 @@ jobs_stored_load(struct db *db, const char *const *ids, size_t n,
 		    db_cell(res, r, COL_TEAM_MEMBER_ID));
 		copy_cell(s->customer_id, sizeof(s->customer_id),
 		    db_cell(res, r, COL_CUSTOMER_ID));
-		s->customer_note = dup_or_null(db_cell(res, r,
+		s->customer_note = jobs_strdup(db_cell(res, r,
 		    COL_CUSTOMER_NOTE));
 		s->customer_cached = db_cell_int(res, r,
 		    COL_CUSTOMER_CACHED) == 1;
-		s->customer_name = dup_or_null(db_cell(res, r,
+		s->customer_name = jobs_strdup(db_cell(res, r,
 		    COL_CUSTOMER_NAME));
-		s->customer_phone = dup_or_null(db_cell(res, r,
+		s->customer_phone = jobs_strdup(db_cell(res, r,
 		    COL_CUSTOMER_PHONE));
-		s->customer_email = dup_or_null(db_cell(res, r,
+		s->customer_email = jobs_strdup(db_cell(res, r,
 		    COL_CUSTOMER_EMAIL));
-		s->customer_cached_at = db_time(db_cell(res, r,
+		s->customer_cached_at = db_time_parse(db_cell(res, r,
 		    COL_CUSTOMER_CACHED_AT));
 	}
 	*out = js;
@@ -1391,46 +752,6 @@ jobs_square_diff(const struct job_square *a, const struct job_square *b,
 	    "customerCached");
 #undef DIFF
 	return n;
-}
-
-/* The checklist of a new job from the template for its service. */
-static char *
-checklist_for(struct json_object *templates, const char *service)
-{
-	struct json_object	*t = NULL, *out, *list, *src, *it, *o;
-	static const char *const lists[] = { "tech", "qc" };
-	size_t			 i, j, n;
-	char			*s;
-
-	if (service != NULL)
-		t = get(templates, service);
-	if (t == NULL)
-		t = get(templates, "*");
-	out = json_object_new_object();
-	for (i = 0; i < 2; i++) {
-		list = json_object_new_array();
-		src = get(t, lists[i]);
-		n = src != NULL && is_type(src, json_type_array) ?
-		    json_object_array_length(src) : 0;
-		for (j = 0; j < n; j++) {
-			it = json_object_array_get_idx(src, j);
-			o = json_object_new_object();
-			set_copy(o, "key", get(it, "key"));
-			set_copy(o, "label", get(it, "label"));
-			if (get(it, "labels") != NULL)	/* other languages */
-				set_copy(o, "labels", get(it, "labels"));
-			json_object_object_add(o, "done",
-			    json_object_new_boolean(0));
-			json_object_object_add(o, "doneBy", NULL);
-			json_object_object_add(o, "doneAt", NULL);
-			json_object_array_add(list, o);
-		}
-		json_object_object_add(out, lists[i], list);
-	}
-	s = strdup(json_object_to_json_string_ext(out,
-	    JSON_C_TO_STRING_PLAIN));
-	json_object_put(out);
-	return s;
 }
 
 int
@@ -1523,7 +844,7 @@ jobs_square_write(struct db *db, const struct job_square *rows, size_t n,
 			memcpy(ids[i], s->new_id, sizeof(ids[i]));
 		else if (jobs_new_id(ids[i], sizeof(ids[i])) == -1)
 			goto out;
-		if ((checklists[i] = checklist_for(templates,
+		if ((checklists[i] = patch_checklist_new(templates,
 		    s->service_type)) == NULL)
 			goto out;
 		db_time_format(s->appointment_time, times[i],

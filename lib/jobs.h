@@ -159,7 +159,7 @@ int	 jobs_templates_load(struct db *, struct json_object **out);
 /* A new job id: 22 URL-safe random characters.  buf >= 23 bytes. */
 int	 jobs_new_id(char *buf, size_t bufsz);
 
-/* "YYYY-MM-DD HH:MM:SS[.fff]" (UTC) from the database, as RFC 3339. */
-int	 jobs_db_time_rfc3339(const char *dbtime, char *buf, size_t bufsz);
+/* A copy of s for a struct job_square member (owned), NULL for NULL. */
+char	*jobs_strdup(const char *s);
 
 #endif

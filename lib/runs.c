@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "db.h"
-#include "jobs.h"
 #include "runs.h"
 #include "tz.h"
 
@@ -95,15 +94,6 @@ runs_sql_columns(size_t n, char *cols, size_t colsz)
 	return NULL;
 }
 
-static void
-fmt_db_time(time_t t, char *buf, size_t bufsz)
-{
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 int
 runs_start(struct db *db, const char *trigger, int dry_run, time_t ws,
     time_t we, int64_t *id)
@@ -111,8 +101,8 @@ runs_start(struct db *db, const char *trigger, int dry_run, time_t ws,
 	char		 a[24], b[24];
 	struct db_arg	 args[4];
 
-	fmt_db_time(ws, a, sizeof(a));
-	fmt_db_time(we, b, sizeof(b));
+	db_time_format(ws, a, sizeof(a));
+	db_time_format(we, b, sizeof(b));
 	args[0] = DB_ARG_STR(trigger);
 	args[1] = DB_ARG_INT(dry_run ? 1 : 0);
 	args[2] = DB_ARG_STR(a);
@@ -150,7 +140,7 @@ time_or_null(const char *dbtime)
 {
 	char	 buf[40];
 
-	return jobs_db_time_rfc3339(dbtime, buf, sizeof(buf)) == -1 ? NULL :
+	return db_time_rfc3339(dbtime, buf, sizeof(buf)) == -1 ? NULL :
 	    json_object_new_string(buf);
 }
 

@@ -168,16 +168,6 @@ square_errcat(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Milliseconds on the monotonic clock (for measuring waits). */
-static long long
-square_mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds on the wall clock (the deadline is a wall-clock time). */
 static long long
 square_now_ms(void)
@@ -195,19 +185,16 @@ static void
 square_sleep(struct square *sq, long ms)
 {
 	struct timespec	 ts;
-	long long	 start = square_mono_ms();
+	int64_t		 start = tz_mono_ms();
 
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		continue;
-	sq->stats.wait_ms += (long)(square_mono_ms() - start);
+	sq->stats.wait_ms += (long)(tz_mono_ms() - start);
 }
 
-/*
- * Whether s (len bytes) is an id: non-empty, printable ASCII, no spaces.
- */
-static int
+int
 square_valid_id(const char *s, size_t len)
 {
 	size_t	 i;
@@ -532,9 +519,9 @@ square_attempt(struct square *sq, enum square_op op, const char *url,
 	curl_easy_setopt(sq->curl, CURLOPT_HEADERDATA, b);
 
 	sq->stats.calls++;
-	start = square_mono_ms();
+	start = tz_mono_ms();
 	rc = curl_easy_perform(sq->curl);
-	sq->stats.wait_ms += (long)(square_mono_ms() - start);
+	sq->stats.wait_ms += (long)(tz_mono_ms() - start);
 
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(sq->curl, CURLINFO_RESPONSE_CODE, &status);

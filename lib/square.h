@@ -98,6 +98,12 @@ struct square_name {
 struct square;
 
 /*
+ * Whether s (len bytes) is an id as Square sends them: non-empty,
+ * printable ASCII, no spaces.  Pure.
+ */
+int		 square_valid_id(const char *s, size_t len);
+
+/*
  * Make a client (copies what it needs from opts; zero fields take the
  * defaults above).  Returns NULL on allocation or curl failure (logged).
  */

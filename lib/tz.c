@@ -220,3 +220,12 @@ tz_format_rfc3339(time_t t, char *buf, size_t bufsz)
 	gmtime_r(&t, &tm);
 	strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+int64_t
+tz_mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -7,6 +7,7 @@
 #define TZ_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct tz_date {
@@ -46,5 +47,8 @@ time_t	 tz_day_start(const struct tz_date *);
 int	 tz_parse_rfc3339(const char *, time_t *out);
 /* Write "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
 void	 tz_format_rfc3339(time_t, char *buf, size_t bufsz);
+
+/* Milliseconds on the monotonic clock: for durations and waits only. */
+int64_t	 tz_mono_ms(void);
 
 #endif

@@ -17,7 +17,7 @@
 #include "square.h"
 #include "webhook.h"
 
-#define WEBHOOK_SQUARE_TIMEOUT_MS	 3000	/* Square waits 10 s for us */
+#define WEBHOOK_SQUARE_SECONDS	 6	/* Square waits 10 s for us */
 
 enum webhook_sql { SQL_EVENT_MARK, SQL__MAX };
 
@@ -63,20 +63,15 @@ str_member(struct json_object *o, const char *key, size_t max)
 {
 	struct json_object	*v;
 
-	const char		*s;
-	size_t			 i;
-
 	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string) ||
-	    (size_t)json_object_get_string_len(v) > max ||
-	    json_object_get_string_len(v) == 0)
+	    (size_t)json_object_get_string_len(v) > max)
 		return NULL;
 	/* Printable and without spaces: it is stored and logged. */
-	s = json_object_get_string(v);
-	for (i = 0; s[i] != '\0'; i++)
-		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
-			return NULL;
-	return s;
+	if (!square_valid_id(json_object_get_string(v),
+	    (size_t)json_object_get_string_len(v)))
+		return NULL;
+	return json_object_get_string(v);
 }
 
 static struct json_object *
@@ -87,27 +82,6 @@ member(struct json_object *o, const char *key)
 	if (o != NULL)
 		json_object_object_get_ex(o, key, &v);
 	return v;
-}
-
-/* A Square client with short timeouts: the answer must be quick. */
-static struct square *
-quick_square(const struct config *cfg)
-{
-	struct square_opts	 opts;
-	struct square		*sq;
-
-	if (cfg->square_token == NULL)
-		return NULL;
-	memset(&opts, 0, sizeof(opts));
-	opts.base_url = cfg->square_base_url;
-	opts.token = cfg->square_token;
-	opts.version = cfg->square_version;
-	opts.connect_timeout_ms = 2000;
-	opts.timeout_ms = WEBHOOK_SQUARE_TIMEOUT_MS;
-	opts.max_retries = -1;		/* no retries: answer in time */
-	if ((sq = square_new(&opts)) != NULL)
-		square_set_deadline(sq, time(NULL) + 6);
-	return sq;
 }
 
 enum webhook_status
@@ -154,7 +128,8 @@ webhook_process(struct db *db, const struct config *cfg, const char *body,
 			goto out;
 		}
 		have_b = 1;
-		sq = quick_square(cfg);
+		sq = reconcile_square_new(cfg, 1, time(NULL) +
+		    WEBHOOK_SQUARE_SECONDS);
 		if (reconcile_ctx_init(&ctx, db, cfg, sq, "webhook", 0) == -1) {
 			st = WEBHOOK_UNAVAILABLE;
 			goto out;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "testmain.h"
+#include "db.h"
 #include "http.h"
 #include "jobs.h"
 #include "runs.h"
@@ -1093,7 +1094,7 @@ test_jobs_square_diff_respects_max(void)
 }
 
 static void
-test_jobs_db_time_rfc3339(void)
+test_db_time_rfc3339(void)
 {
 	char		 buf[40];
 	const char	*bad[] = { "", "2026-11-25T17:00:00", "2026-11-25 17:00",
@@ -1101,15 +1102,15 @@ test_jobs_db_time_rfc3339(void)
 	    "2026-11-25", NULL };
 	size_t		 i;
 
-	CU_ASSERT_EQUAL(jobs_db_time_rfc3339("2026-11-25 17:00:00", buf,
+	CU_ASSERT_EQUAL(db_time_rfc3339("2026-11-25 17:00:00", buf,
 	    sizeof(buf)), 0);
 	CU_ASSERT_STRING_EQUAL(buf, "2026-11-25T17:00:00Z");
-	CU_ASSERT_EQUAL(jobs_db_time_rfc3339("2026-11-25 17:00:00.250", buf,
+	CU_ASSERT_EQUAL(db_time_rfc3339("2026-11-25 17:00:00.250", buf,
 	    sizeof(buf)), 0);
 	CU_ASSERT_STRING_EQUAL(buf, "2026-11-25T17:00:00.250Z");
-	CU_ASSERT_EQUAL(jobs_db_time_rfc3339(NULL, buf, sizeof(buf)), -1);
+	CU_ASSERT_EQUAL(db_time_rfc3339(NULL, buf, sizeof(buf)), -1);
 	for (i = 0; bad[i] != NULL; i++)
-		if (jobs_db_time_rfc3339(bad[i], buf, sizeof(buf)) != -1)
+		if (db_time_rfc3339(bad[i], buf, sizeof(buf)) != -1)
 			CU_FAIL(bad[i]);
 }
 
@@ -1220,7 +1221,7 @@ static CU_TestInfo tests[] = {
 	    test_jobs_square_diff_cache_time_alone_is_no_change },
 	{ "square_diff: NULL vs \"\"", test_jobs_square_diff_null_and_empty_strings },
 	{ "square_diff respects max", test_jobs_square_diff_respects_max },
-	{ "db_time_rfc3339", test_jobs_db_time_rfc3339 },
+	{ "db_time_rfc3339", test_db_time_rfc3339 },
 	{ "new_id: 22 URL-safe random characters",
 	    test_jobs_new_id_is_a_valid_random_id },
 	{ "merge: payment to paid sets paidAt once",
