@@ -4,7 +4,7 @@
 #include "api.h"
 
 static const struct route routes[] = {
-	{ HTTP_M(HTTP_POST), "POST", "/api/webhooks/square", 0, R_BODY,
+	{ HTTP_M(HTTP_POST), "/api/webhooks/square", 0, R_BODY, NULL,
 	    api_webhook },
 };
 

@@ -18,6 +18,26 @@
 #include "webhook.h"
 
 #define CALENDAR_MAX_DAYS	 62
+#define RUNS_DEFAULT_LIMIT	 50
+#define RUNS_MAX_LIMIT		 200
+#define CRON_TOKEN_MAX		 1024	/* bytes of a ?token= */
+
+const struct http_pdef api_calendar_params[] = {
+	[CAL_START] = { "start", HTTP_P_DATE, 0, 0 },
+	[CAL_END] = { "end", HTTP_P_DATE, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+const struct http_pdef api_runs_params[] = {
+	[RUNS_LIMIT] = { "limit", HTTP_P_INT, 1, RUNS_MAX_LIMIT },
+	{ NULL, 0, 0, 0 },
+};
+const struct http_pdef api_cron_params[] = {
+	[CRON_TOKEN] = { "token", HTTP_P_STR, 0, CRON_TOKEN_MAX },
+	[CRON_DRY_RUN] = { "dryRun", HTTP_P_BOOL, 0, 0 },
+	[CRON_FROM] = { "from", HTTP_P_DATE, 0, 0 },
+	[CRON_TO] = { "to", HTTP_P_DATE, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
 
 int
 api_calendar_range(const char *start, const char *end, time_t now,
@@ -58,21 +78,16 @@ api_calendar_range(const char *start, const char *end, time_t now,
 void
 api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 {
-	static const char *const names[] = { "start", "end", NULL };
 	struct tz_date	 from, to, next;
 	struct calendar_stamp st;
 	struct json_object *data, *jobs;
-	const char	*bad, *body;
+	const char	*body;
 	char		 err[128], a[16], b[16], now[32];
 	size_t		 len;
 
-	if (!http_params_only(req, names, &bad)) {
-		http_error(resp, 400, "bad_request",
-		    "unknown query parameter; use start and end", NULL);
-		return;
-	}
-	if (api_calendar_range(http_param(req, "start"), http_param(req,
-	    "end"), time(NULL), &from, &to, err, sizeof(err)) == -1) {
+	if (api_calendar_range(req->values[CAL_START].s,
+	    req->values[CAL_END].s, time(NULL), &from, &to, err,
+	    sizeof(err)) == -1) {
 		http_error(resp, 400, "bad_request", err, NULL);
 		return;
 	}
@@ -285,11 +300,6 @@ api_job(struct app *app, struct http_req *req, struct http_resp *resp)
 		    "letters, digits, '-' or '_'.", NULL);
 		return;
 	}
-	if (req->nparams > 0) {
-		http_error(resp, 400, "bad_request", "This endpoint takes no "
-		    "query parameters.", NULL);
-		return;
-	}
 	resp->poll_ms = app->cfg.poll_interval_ms;
 	if (req->method == HTTP_PATCH)
 		job_patch(app, req, resp);
@@ -334,11 +344,6 @@ api_me(struct app *app, struct http_req *req, struct http_resp *resp)
 	struct json_object	*data;
 
 	(void)app;
-	if (req->nparams > 0) {
-		http_error(resp, 400, "bad_request", "This endpoint takes no "
-		    "query parameters.", NULL);
-		return;
-	}
 	data = json_object_new_object();
 	json_object_object_add(data, "user", req->remote_user[0] == '\0' ?
 	    NULL : json_object_new_string(req->remote_user));
@@ -348,27 +353,11 @@ api_me(struct app *app, struct http_req *req, struct http_resp *resp)
 void
 api_runs(struct app *app, struct http_req *req, struct http_resp *resp)
 {
-	static const char *const names[] = { "limit", NULL };
 	struct json_object	*data, *runs;
-	const char		*bad, *s;
-	char			*end;
-	long			 limit = 50;
+	long			 limit = RUNS_DEFAULT_LIMIT;
 
-	if (!http_params_only(req, names, &bad)) {
-		http_error(resp, 400, "bad_request", "unknown query "
-		    "parameter; use limit", NULL);
-		return;
-	}
-	if ((s = http_param(req, "limit")) != NULL) {
-		errno = 0;
-		limit = strtol(s, &end, 10);
-		if (*s == '\0' || *end != '\0' || errno != 0 || limit < 1 ||
-		    limit > 200) {
-			http_error(resp, 400, "bad_request", "limit must be "
-			    "1 to 200", NULL);
-			return;
-		}
-	}
+	if (req->values[RUNS_LIMIT].s != NULL)
+		limit = (long)req->values[RUNS_LIMIT].i;
 	if (runs_list(app->db, limit, &runs) == -1) {
 		app_db_error(app, resp);
 		return;
@@ -401,23 +390,7 @@ cron_token(const struct http_req *req)
 
 	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
 		return h + 7;
-	return http_param(req, "token");
-}
-
-static int
-parse_bool(const char *s, int *out)
-{
-	if (s == NULL) {
-		*out = 0;
-		return 0;
-	}
-	if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
-		*out = 1;
-	else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
-		*out = 0;
-	else
-		return -1;
-	return 0;
+	return req->values[CRON_TOKEN].s;
 }
 
 /*
@@ -461,13 +434,10 @@ api_reconcile_window(const struct config *cfg, const char *from,
 void
 api_cron(struct app *app, struct http_req *req, struct http_resp *resp)
 {
-	static const char *const names[] =
-	    { "token", "dryRun", "from", "to", NULL };
 	struct reconcile_result	 res;
-	const char		*bad, *token;
+	const char		*token;
 	char			 err[160];
 	time_t			 start, end;
-	int			 dry;
 	enum reconcile_status	 st;
 
 	if (app->cfg.cron_secret == NULL) {
@@ -481,24 +451,15 @@ api_cron(struct app *app, struct http_req *req, struct http_resp *resp)
 		    "required.", NULL);
 		return;
 	}
-	if (!http_params_only(req, names, &bad)) {
-		http_error(resp, 400, "bad_request", "unknown query parameter; "
-		    "use dryRun, from and to", NULL);
-		return;
-	}
-	if (parse_bool(http_param(req, "dryRun"), &dry) == -1) {
-		http_error(resp, 400, "bad_request", "dryRun must be true or "
-		    "false", NULL);
-		return;
-	}
-	if (api_reconcile_window(&app->cfg, http_param(req, "from"),
-	    http_param(req, "to"), time(NULL), &start, &end, err,
+	if (api_reconcile_window(&app->cfg, req->values[CRON_FROM].s,
+	    req->values[CRON_TO].s, time(NULL), &start, &end, err,
 	    sizeof(err)) == -1) {
 		http_error(resp, 400, "bad_request", err, NULL);
 		return;
 	}
-	st = reconcile_run(app->db, &app->cfg, start, end, dry,
-	    http_param(req, "from") != NULL ? "backfill" : "cron", &res);
+	st = reconcile_run(app->db, &app->cfg, start, end,
+	    (int)req->values[CRON_DRY_RUN].i, req->values[CRON_FROM].s != NULL ?
+	    "backfill" : "cron", &res);
 	switch (st) {
 	case RECONCILE_OK:
 		http_ok(resp, 200, reconcile_summary(&res));

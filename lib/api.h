@@ -12,6 +12,14 @@
 #include "app.h"
 #include "tz.h"
 
+/* The query parameters of each endpoint, for its route (see app.h). */
+enum { CAL_START, CAL_END };			/* api_calendar_params */
+enum { RUNS_LIMIT };				/* api_runs_params */
+enum { CRON_TOKEN, CRON_DRY_RUN, CRON_FROM, CRON_TO };	/* api_cron_params */
+extern const struct http_pdef api_calendar_params[];
+extern const struct http_pdef api_runs_params[];
+extern const struct http_pdef api_cron_params[];
+
 void	 api_calendar(struct app *, struct http_req *, struct http_resp *);
 void	 api_job(struct app *, struct http_req *, struct http_resp *);
 void	 api_health(struct app *, struct http_req *, struct http_resp *);

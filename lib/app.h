@@ -28,12 +28,19 @@ enum route_flags {
 				   and checks its content type itself */
 };
 
+/*
+ * One endpoint.  The dispatcher answers for it before the handler runs:
+ * 404 when no route's path matches, 405 with Allow (from methods) for
+ * another method, 503 when the configuration is bad, 400 naming an
+ * unknown or bad query parameter (params), and for R_STAFF_WRITE writes
+ * 403 (foreign Origin), 401 (no login) and 415 (not JSON).
+ */
 struct route {
-	unsigned	 methods;	/* HTTP_M(HTTP_GET) | … */
-	const char	*allow;		/* the Allow header for 405 */
+	unsigned	 methods;	/* HTTP_M(HTTP_GET) | …; GET brings HEAD */
 	const char	*path;		/* exact, or a prefix ending in '/' */
 	int		 has_id;	/* path + "{id}" */
 	unsigned	 flags;
+	const struct http_pdef *params;	/* query parameters; NULL: none */
 	void		 (*handler)(struct app *, struct http_req *,
 			    struct http_resp *);
 };
@@ -46,7 +53,10 @@ struct route {
 int	 app_init(struct app *, const char *progname);
 void	 app_free(struct app *);
 
-/* Route and answer one parsed request.  Exposed for tests. */
+/*
+ * Route and answer one parsed request (its body already read when the
+ * route takes one).  Exposed for tests.
+ */
 void	 app_dispatch(struct app *, const struct route *, size_t nroutes,
 	    struct http_req *, struct http_resp *);
 

@@ -172,6 +172,122 @@ http_params_only(const struct http_req *req, const char *const *names,
 	return 1;
 }
 
+/* A name fit to repeat in a message: short, of letters, digits, _ . - */
+static int
+printable_name(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i == 32 || (!isalnum((unsigned char)s[i]) &&
+		    strchr("_.-", s[i]) == NULL))
+			return 0;
+	return i > 0;
+}
+
+/* Parse v as a parameter of type def into out.  0, or -1 with err. */
+static int
+param_parse(const struct http_pdef *d, const char *v, struct http_value *out,
+    char *err, size_t errsz)
+{
+	char		*end;
+	size_t		 len = strlen(v);
+
+	out->s = v;
+	switch (d->type) {
+	case HTTP_P_DATE:
+		if (tz_parse_date(v, &out->date) == 0)
+			return 0;
+		snprintf(err, errsz, "%s must be a real date as YYYY-MM-DD",
+		    d->name);
+		return -1;
+	case HTTP_P_BOOL:
+		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+			out->i = 1;
+		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+			out->i = 0;
+		else {
+			snprintf(err, errsz, "%s must be true or false",
+			    d->name);
+			return -1;
+		}
+		return 0;
+	case HTTP_P_INT:
+		/* Digits only: no sign, no space, no "0x" (strtoll takes
+		 * all of these). */
+		errno = 0;
+		if (len > 0 && len <= 18 && strspn(v, "0123456789") == len) {
+			out->i = strtoll(v, &end, 10);
+			if (errno == 0 && out->i >= d->min && out->i <= d->max)
+				return 0;
+		}
+		snprintf(err, errsz, "%s must be a whole number from %lld to "
+		    "%lld", d->name, d->min, d->max);
+		return -1;
+	case HTTP_P_STR:
+		if ((long long)len <= d->max)
+			return 0;
+		snprintf(err, errsz, "%s is longer than %lld bytes", d->name,
+		    d->max);
+		return -1;
+	}
+	return -1;
+}
+
+int
+http_params_check(struct http_req *req, const struct http_pdef *defs,
+    char *err, size_t errsz)
+{
+	size_t	 i, j, n = 0, len;
+
+	memset(req->values, 0, sizeof(req->values));
+	while (defs != NULL && defs[n].name != NULL && n < HTTP_PARAMS_MAX)
+		n++;
+	for (i = 0; i < req->nparams; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(req->params[i].key, defs[j].name) == 0)
+				break;
+		if (j < n) {
+			if (param_parse(&defs[j], req->params[i].value,
+			    &req->values[j], err, errsz) == -1)
+				return 400;
+			continue;
+		}
+		/* Unknown: name it (when it is safe to repeat) and the
+		 * ones this endpoint takes. */
+		if (printable_name(req->params[i].key))
+			len = (size_t)snprintf(err, errsz, "unknown query "
+			    "parameter \"%s\"", req->params[i].key);
+		else
+			len = (size_t)snprintf(err, errsz, "an unknown query "
+			    "parameter");
+		for (j = 0; j < n && len < errsz; j++)
+			len += (size_t)snprintf(err + len, errsz - len,
+			    "%s%s", j == 0 ? "; use " : j + 1 == n ? " or " :
+			    ", ", defs[j].name);
+		if (n == 0 && len < errsz)
+			snprintf(err + len, errsz - len, "; this endpoint "
+			    "takes none");
+		return 400;
+	}
+	return 0;
+}
+
+void
+http_allow(unsigned mask, char *buf, size_t bufsz)
+{
+	size_t	 len = 0;
+	int	 m;
+
+	if (mask & HTTP_M(HTTP_GET))
+		mask |= HTTP_M(HTTP_HEAD);
+	buf[0] = '\0';
+	for (m = 0; m < HTTP_OTHER; m++)
+		if ((mask & HTTP_M(m)) && len < bufsz)
+			len += (size_t)snprintf(buf + len, bufsz - len, "%s%s",
+			    len > 0 ? ", " : "", methods[m]);
+}
+
 int
 http_valid_id(const char *s)
 {
@@ -404,8 +520,8 @@ http_resp_write(const struct http_io *io, const struct http_resp *resp,
 	    resp->status, reason(resp->status),
 	    resp->etag[0] ? "ETag: " : "", resp->etag,
 	    resp->etag[0] ? "\r\n" : "",
-	    resp->allow ? "Allow: " : "", resp->allow ? resp->allow : "",
-	    resp->allow ? "\r\n" : "",
+	    resp->allow[0] ? "Allow: " : "", resp->allow,
+	    resp->allow[0] ? "\r\n" : "",
 	    resp->poll_ms > 0 ? "X-Poll-Interval-Ms: " : "",
 	    resp->poll_ms > 0 ? resp->poll_ms : 0L,
 	    resp->poll_ms > 0 ? "\r\n" : "",

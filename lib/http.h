@@ -12,6 +12,8 @@
 
 #include <json-c/json.h>
 
+#include "tz.h"
+
 #define HTTP_BODY_MAX		(64 * 1024)
 #define HTTP_PATH_MAX		512
 #define HTTP_QUERY_MAX		2048
@@ -38,6 +40,32 @@ struct http_param {
 	char		*value;		/* owned, percent-decoded */
 };
 
+/*
+ * The query parameters a route takes, kcgi's kvalid way: a table of
+ * names and validators (the route's; "{ NULL }" ends it), checked by
+ * http_params_check before any handler runs.  Handlers read the parsed
+ * values in req->values, by their index in the table.
+ */
+enum http_ptype {
+	HTTP_P_DATE,		/* YYYY-MM-DD, a real date */
+	HTTP_P_BOOL,		/* true, false, 1 or 0 */
+	HTTP_P_INT,		/* digits only, from min to max */
+	HTTP_P_STR,		/* any text of at most max bytes */
+};
+
+struct http_pdef {
+	const char	*name;
+	enum http_ptype	 type;
+	long long	 min;		/* HTTP_P_INT */
+	long long	 max;		/* HTTP_P_INT; HTTP_P_STR: bytes */
+};
+
+struct http_value {
+	const char	*s;		/* as sent (in req->params); NULL: absent */
+	long long	 i;		/* HTTP_P_INT, HTTP_P_BOOL (0 or 1) */
+	struct tz_date	 date;		/* HTTP_P_DATE */
+};
+
 enum http_header {
 	HDR_CONTENT_TYPE, HDR_IF_MATCH, HDR_IF_NONE_MATCH, HDR_ORIGIN,
 	HDR_HOST, HDR_AUTHORIZATION, HDR_SQUARE_SIGNATURE, HDR__MAX
@@ -54,6 +82,8 @@ struct http_req {
 	char		*body;			/* owned, NUL-terminated */
 	size_t		 bodylen;
 	const char	*id;		/* a route's {id}, points into path */
+	/* The route's parameters, parsed: values[i] is its table's row i. */
+	struct http_value values[HTTP_PARAMS_MAX];
 	/* Where the body comes from, for R_RAW_BODY handlers (borrowed). */
 	const struct http_io *io;
 };
@@ -62,7 +92,7 @@ struct http_resp {
 	int		 status;
 	struct json_object *json;	/* owned: the whole envelope */
 	char		 etag[96];	/* with its quotes; "" for none */
-	const char	*allow;		/* Allow header for 405, static */
+	char		 allow[64];	/* Allow header for 405; "" for none */
 	long		 poll_ms;	/* X-Poll-Interval-Ms when > 0 */
 	char		*raw;		/* owned: a body already serialised */
 	size_t		 rawlen;
@@ -89,6 +119,15 @@ int	 http_query_parse(struct http_req *, const char *query, char *err,
 	    size_t errsz);
 /* The value of query parameter key, or NULL. */
 const char *http_param(const struct http_req *, const char *key);
+/*
+ * Check the request's query parameters against defs (ended by a NULL
+ * name; NULL: none taken) and fill req->values.  Returns 0, or 400 with
+ * a message in err that names the unknown or bad parameter.
+ */
+int	 http_params_check(struct http_req *, const struct http_pdef *defs,
+	    char *err, size_t errsz);
+/* The Allow header of these methods (HTTP_M bits; GET brings HEAD). */
+void	 http_allow(unsigned methods, char *buf, size_t bufsz);
 /* 1 when every parameter is one of the NULL-terminated names. */
 int	 http_params_only(const struct http_req *, const char *const *names,
 	    const char **unknown);

@@ -586,7 +586,8 @@ api_photos(struct app *app, struct http_req *req, struct http_resp *resp)
 		photo_delete(app, req, id, key, resp);
 		return;
 	}
-	resp->allow = key == NULL ? "POST" : "DELETE";
+	http_allow(HTTP_M(key == NULL ? HTTP_POST : HTTP_DELETE), resp->allow,
+	    sizeof(resp->allow));
 	http_error(resp, 405, "method_not_allowed", "Add a photo with POST "
 	    "to /photos, remove one with DELETE to /photos/{key}.", NULL);
 	return;

@@ -363,8 +363,11 @@ describe('dry runs, the lease, the runs list', () => {
     assert.ok(Number(runs[0].runId) > Number(runs[1].runId));
     for (const k of ['runId', 'startedAt', 'finishedAt', 'trigger', 'dryRun', 'scanned', 'created',
       'updated', 'skipped', 'errors', 'durationMs']) assert.ok(k in runs[0], k);
-    for (const q of ['limit=0', 'limit=201', 'limit=x', 'x=1']) {
-      assert.equal((await get(`/api/reconcile/runs?${q}`)).status, 400, q);
+    // Numbers are digits only: no space, sign or leading '+' (issue 7, item 28).
+    for (const q of ['limit=0', 'limit=201', 'limit=x', 'x=1', 'limit=%205', 'limit=%2B5', 'limit=+5']) {
+      const bad = await get(`/api/reconcile/runs?${q}`);
+      assert.equal(bad.status, 400, q);
+      assert.match(bad.json.error.message, q === 'x=1' ? /"x"/ : /limit/, q);
     }
     assert.equal((await get('/api/reconcile/runs', { auth: false })).status, 401);
   });
