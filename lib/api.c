@@ -39,6 +39,25 @@ const struct http_pdef api_cron_params[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+/*
+ * Whether the days from..to, and the day after them (where the range
+ * ends), are years of four digits that the day arithmetic may use: no
+ * answer ever carries a five-digit year.  1 or 0 with err set.
+ */
+static int
+days_fit(const struct tz_date *from, const struct tz_date *to, char *err,
+    size_t errsz)
+{
+	struct tz_date	 next;
+
+	tz_date_add(to, 1, &next);
+	if (from->year >= TZ_YEAR_MIN && next.year <= TZ_YEAR_MAX)
+		return 1;
+	snprintf(err, errsz, "the days must lie between %04d-01-01 and "
+	    "%04d-12-30", TZ_YEAR_MIN, TZ_YEAR_MAX);
+	return 0;
+}
+
 int
 api_calendar_range(const char *start, const char *end, time_t now,
     struct tz_date *from, struct tz_date *to, char *err, size_t errsz)
@@ -67,6 +86,8 @@ api_calendar_range(const char *start, const char *end, time_t now,
 		snprintf(err, errsz, "end is before start");
 		return -1;
 	}
+	if (!days_fit(from, to, err, errsz))
+		return -1;
 	if (span > CALENDAR_MAX_DAYS) {
 		snprintf(err, errsz, "at most %d days at once",
 		    CALENDAR_MAX_DAYS);
@@ -420,11 +441,17 @@ api_reconcile_window(const struct config *cfg, const char *from,
 		return -1;
 	}
 	span = tz_date_days(&b) - tz_date_days(&a) + 1;
-	if (span < 1 || span > RECONCILE_MAX_WINDOW_DAYS) {
-		snprintf(err, errsz, span < 1 ? "to is before from" :
-		    "at most 366 days at once");
+	if (span < 1) {
+		snprintf(err, errsz, "to is before from");
 		return -1;
 	}
+	if (span > RECONCILE_MAX_WINDOW_DAYS) {
+		snprintf(err, errsz, "at most %d days at once",
+		    RECONCILE_MAX_WINDOW_DAYS);
+		return -1;
+	}
+	if (!days_fit(&a, &b, err, errsz))
+		return -1;
 	tz_date_add(&b, 1, &next);
 	*start = tz_day_start(&a);
 	*end = tz_day_start(&next);

@@ -74,7 +74,7 @@ tz_parse_date(const char *s, struct tz_date *d)
 	    digits(s, 4, &d->year) == -1 || digits(s + 5, 2, &d->month) ||
 	    digits(s + 8, 2, &d->day) == -1)
 		return -1;
-	if (d->year < 1970 || d->month < 1 || d->month > 12 || d->day < 1 ||
+	if (d->year < TZ_YEAR_MIN || d->month < 1 || d->month > 12 || d->day < 1 ||
 	    d->day > month_days(d->year, d->month))
 		return -1;
 	return 0;

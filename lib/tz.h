@@ -10,8 +10,11 @@
 #include <stdint.h>
 #include <time.h>
 
+#define TZ_YEAR_MIN	 1970	/* the years a date may have */
+#define TZ_YEAR_MAX	 9999	/* four digits */
+
 struct tz_date {
-	int	 year;	/* 1970..9999 */
+	int	 year;	/* TZ_YEAR_MIN..TZ_YEAR_MAX as parsed */
 	int	 month;	/* 1..12 */
 	int	 day;	/* 1..31, valid for the month */
 };

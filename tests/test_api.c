@@ -152,6 +152,28 @@ test_api_calendar_rejects_bad_dates_and_forms(void)
 	}
 }
 
+/*
+ * Issue 7 item 20: start=9999-12-31 made a week ending in the year 10000
+ * (a five-digit year in the answer).  Every day of a range, and the day
+ * after it, must keep four digits.
+ */
+static void
+test_api_calendar_refuses_five_digit_years(void)
+{
+	time_t	 now = utc("2026-11-25T20:00:00Z");
+
+	CU_ASSERT_EQUAL_FATAL(tz_init("America/Los_Angeles"), 0);
+	CU_ASSERT_STRING_EQUAL(range("9999-12-31", NULL, now), "-1");
+	CU_ASSERT_STRING_EQUAL(range("9999-12-26", NULL, now), "-1");
+	CU_ASSERT_STRING_EQUAL(range(NULL, "9999-12-31", now), "-1");
+	CU_ASSERT_STRING_EQUAL(range("9999-12-24", NULL, now),
+	    "9999-12-24..9999-12-30");
+	/* And below: the week before 1970-01-01. */
+	CU_ASSERT_STRING_EQUAL(range(NULL, "1970-01-03", now), "-1");
+	CU_ASSERT_STRING_EQUAL(range("1970-01-01", NULL, now),
+	    "1970-01-01..1970-01-07");
+}
+
 /* ---- If-Match ----------------------------------------------------- */
 
 static void
@@ -273,6 +295,9 @@ test_api_reconcile_window_span_limits(void)
 	CU_ASSERT_EQUAL(window("2026-02-01", "2026-02-30", now, &a, &b), -1);
 	CU_ASSERT_EQUAL(window("", "", now, &a, &b), -1);
 	CU_ASSERT_EQUAL(window("2026-1-01", "2026-01-02", now, &a, &b), -1);
+	/* Issue 7 item 20: the window's end would be in the year 10000. */
+	CU_ASSERT_EQUAL(window("9999-12-01", "9999-12-31", now, &a, &b), -1);
+	CU_ASSERT_EQUAL(window("9999-12-01", "9999-12-30", now, &a, &b), 0);
 }
 
 /* ---- the dispatcher ----------------------------------------------- */
@@ -649,6 +674,8 @@ static CU_TestInfo tests[] = {
 	    test_api_calendar_span_limits },
 	{ "calendar: bad dates and other forms",
 	    test_api_calendar_rejects_bad_dates_and_forms },
+	{ "calendar: five-digit years refused",
+	    test_api_calendar_refuses_five_digit_years },
 	{ "If-Match: \"3\", W/\"3\", 3", test_api_parse_if_match_forms },
 	{ "If-Match: others refused", test_api_parse_if_match_rejects_others },
 	{ "reconcile window: default around now",

@@ -73,7 +73,7 @@ describe('calendar', () => {
   test('bad ranges are 400 JSON', async () => {
     for (const q of ['start=2026-02-30', 'start=2026-11-23&end=2026-11-22', 'start=26-11-23',
       'start=2026-01-01&end=2026-03-04', 'start=2026-11-23&start=2026-11-24', 'week=1',
-      'start=2026-11-23%00']) {
+      'start=2026-11-23%00', 'start=9999-12-31', 'end=9999-12-31']) {
       const r = await get(`/api/calendar?${q}`);
       assert.equal(r.status, 400, q);
       assert.equal(r.json.success, false, q);

@@ -215,7 +215,8 @@ describe('paging and windows', () => {
 
   test('from/to: both or neither, real dates, at most 366 days', async () => {
     for (const q of ['from=2026-01-01', 'to=2026-01-01', 'from=2026-02-30&to=2026-03-01',
-      'from=2026-03-01&to=2026-02-01', 'from=2025-01-01&to=2026-01-02', 'dryRun=maybe', 'other=1']) {
+      'from=2026-03-01&to=2026-02-01', 'from=2025-01-01&to=2026-01-02', 'dryRun=maybe', 'other=1',
+      'from=9999-12-01&to=9999-12-31']) {
       const r = await reconcile(q);
       assert.equal(r.status, 400, q);
       assert.equal(r.json.success, false);
