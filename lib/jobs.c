@@ -29,6 +29,8 @@ enum ftype {
 
 /* What the staff UPDATE writes: the column, and its text for JSON null. */
 #define FL_STAFF_UPDATE	 (1u << 0)
+/* Written by the photo endpoints alone. */
+#define FL_PHOTOS	 (1u << 1)
 
 struct field {
 	const char	*column;
@@ -95,10 +97,11 @@ static const struct field fields[COL__MAX] = {
 	[COL_CHECKLIST] = { "checklist", "checklist", F_JSON, OWNER_STAFF,
 	    FL_STAFF_UPDATE, "{\"tech\":[],\"qc\":[]}", patch_check_checklist,
 	    patch_merge_checklist },
+	/* Written by the photo endpoints only (lib/photos.c), never a PATCH. */
 	[COL_PHOTOS_META] = { "photos_meta", "photosMeta", F_JSON,
-	    OWNER_STAFF, FL_STAFF_UPDATE, "[]", patch_check_media, patch_merge_replace },
+	    OWNER_STAFF, FL_PHOTOS, NULL, NULL, NULL },
 	[COL_RECEIPT_PHOTOS] = { "receipt_photos", "receiptPhotos", F_JSON,
-	    OWNER_STAFF, FL_STAFF_UPDATE, "[]", patch_check_media, patch_merge_replace },
+	    OWNER_STAFF, FL_PHOTOS, NULL, NULL, NULL },
 	[COL_POST_COMPLETION_ISSUE] = { "post_completion_issue",
 	    "postCompletionIssue", F_JSON, OWNER_STAFF, FL_STAFF_UPDATE, NULL,
 	    patch_check_issue, patch_merge_issue },
@@ -163,9 +166,9 @@ static const char *const sqls[SQL__MAX] = {
 	"appointment_time < ? ORDER BY appointment_time, id LIMIT 5000",
 	/* SQL_STAFF_UPDATE: the FL_STAFF_UPDATE columns, in fields[] order */
 	"UPDATE jobs SET work_status = ?, status_history = ?, checklist = ?, "
-	"photos_meta = ?, receipt_photos = ?, post_completion_issue = ?, "
-	"payment = ?, vehicle = ?, notes = ?, version = version + 1, "
-	"updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND version = ?",
+	"post_completion_issue = ?, payment = ?, vehicle = ?, notes = ?, "
+	"version = version + 1, updated_at = UTC_TIMESTAMP(3) "
+	"WHERE id = ? AND version = ?",
 	/* SQL_TEMPLATES */
 	"SELECT service_type, items FROM checklist_templates",
 };
@@ -450,8 +453,9 @@ jobs_patch_check(struct json_object *body, char *err, size_t errsz)
 			return -1;
 		}
 		if (f->check == NULL) {
-			snprintf(err, errsz, "%s is kept by the server",
-			    f->json);
+			snprintf(err, errsz, "%s is kept by %s", f->json,
+			    (f->flags & FL_PHOTOS) ? "the photo endpoints "
+			    "(POST /api/jobs/{id}/photos)" : "the server");
 			return -1;
 		}
 		if (f->check(val, err, errsz) == -1)

@@ -85,12 +85,6 @@ ok_short_or_null(struct json_object *v)
 }
 
 static int
-ok_long_or_null(struct json_object *v)
-{
-	return check_string(v, 1024, 1);
-}
-
-static int
 ok_year(struct json_object *v)
 {
 	int64_t	 y;
@@ -216,38 +210,6 @@ patch_check_checklist(struct json_object *v, char *err, size_t errsz)
 			    errsz) == -1)
 				return -1;
 		}
-	}
-	return 0;
-}
-
-int
-patch_check_media(struct json_object *v, char *err, size_t errsz)
-{
-	static const struct member item[] = {
-		{ "key", ok_long_or_null, "a string" },
-		{ "url", ok_long_or_null, "a string" },
-		{ "caption", ok_long_or_null, "a string" },
-		{ "kind", ok_short_or_null, "a short string" },
-		{ "takenAt", ok_short_or_null, "a time" },
-		{ "by", ok_short_or_null, "a short string" },
-		{ NULL, NULL, NULL },
-	};
-	size_t	 i, n;
-
-	if (!patch_is_type(v, json_type_array) ||
-	    (n = json_object_array_length(v)) > 100) {
-		snprintf(err, errsz, "photo lists hold at most 100 items");
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		if (!patch_is_type(json_object_array_get_idx(v, i),
-		    json_type_object)) {
-			snprintf(err, errsz, "photo items are objects");
-			return -1;
-		}
-		if (check_members("photo", json_object_array_get_idx(v, i),
-		    item, err, errsz) == -1)
-			return -1;
 	}
 	return 0;
 }

@@ -36,7 +36,6 @@ typedef int	 patch_merge_fn(struct json_object *job, const char *key,
 
 patch_check_fn	 patch_check_work_status;	/* one of the six */
 patch_check_fn	 patch_check_checklist;		/* {"tech":[{key,done}]} */
-patch_check_fn	 patch_check_media;		/* photo lists */
 patch_check_fn	 patch_check_issue;		/* {description,resolved} */
 patch_check_fn	 patch_check_payment;		/* {status,method,…} */
 patch_check_fn	 patch_check_vehicle;		/* {make,…,year,…} */

@@ -400,11 +400,6 @@ test_jobs_patch_check_accepts_staff_fields(void)
 		"{\"checklist\":{\"tech\":[{\"key\":\"wash\",\"done\":false}],"
 		    "\"qc\":[{\"key\":\"inspect\",\"done\":true}]}}",
 		"{\"checklist\":{\"qc\":[]}}",
-		"{\"photosMeta\":[{\"key\":\"j1/front.jpg\",\"url\":"
-		    "\"https://cdn.example/j1/front.jpg\",\"caption\":\"Front\","
-		    "\"kind\":\"before\",\"takenAt\":\"2026-11-25T17:10:00Z\","
-		    "\"by\":\"alice\"}]}",
-		"{\"receiptPhotos\":[]}",
 		"{\"postCompletionIssue\":{\"description\":\"Swirl marks on "
 		    "hood\",\"resolved\":false}}",
 		"{\"postCompletionIssue\":{\"resolved\":true}}",
@@ -453,6 +448,38 @@ test_jobs_patch_check_rejects_square_and_system_fields(void)
 	expect("{\"workStatus\":\"qc\",\"statusHistory\":[{\"from\":\"qc\","
 	    "\"to\":\"completed\",\"at\":\"2026-11-25T17:00:00Z\","
 	    "\"by\":\"mallory\"}]}", -1);
+}
+
+/*
+ * Issue 7 item 27: a PATCH could store any object in photosMeta (a
+ * "url":"javascript:…" too).  The photo endpoints alone write the photo
+ * lists; a PATCH naming them is refused, and says where photos go.
+ */
+static void
+test_jobs_patch_check_refuses_photo_lists(void)
+{
+	static const char *const bodies[] = {
+		"{\"photosMeta\":[]}",
+		"{\"receiptPhotos\":[]}",
+		"{\"photosMeta\":[{\"key\":\"a.jpg\",\"url\":"
+		    "\"javascript:alert(1)\"}]}",
+		"{\"notes\":\"ok\",\"receiptPhotos\":null}",
+		NULL
+	};
+	struct json_object	*b;
+	char			 err[256];
+	size_t			 i;
+
+	for (i = 0; bodies[i] != NULL; i++) {
+		b = parse(bodies[i]);
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(jobs_patch_check(b, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "photo endpoints"));
+		json_object_put(b);
+	}
+	/* The lists still belong to staff (Square never writes them). */
+	CU_ASSERT_EQUAL(jobs_field_owner("photosMeta"), OWNER_STAFF);
+	CU_ASSERT_EQUAL(jobs_field_owner("receiptPhotos"), OWNER_STAFF);
 }
 
 static void
@@ -544,11 +571,7 @@ test_jobs_patch_check_rejects_bad_shapes(void)
 		    "\"2026-11-25T17:00:00Z\"}}",
 		"{\"postCompletionIssue\":{\"resolved\":\"yes\"}}",
 		"{\"postCompletionIssue\":\"scratch\"}",
-		/* media and notes */
-		"{\"photosMeta\":{}}",
-		"{\"photosMeta\":[\"a.jpg\"]}",
-		"{\"photosMeta\":[{\"key\":\"a.jpg\",\"exif\":{}}]}",
-		"{\"receiptPhotos\":null}",
+		/* notes */
 		"{\"notes\":null}",
 		"{\"notes\":5}",
 		NULL
@@ -902,7 +925,7 @@ test_jobs_merge_vehicle_keeps_unspecified_members(void)
 }
 
 static void
-test_jobs_merge_notes_and_photos_replace(void)
+test_jobs_merge_notes_replace(void)
 {
 	struct json_object	*job = job_new();
 	struct snapshot		 s;
@@ -914,12 +937,6 @@ test_jobs_merge_notes_and_photos_replace(void)
 	CU_ASSERT_EQUAL(merge(job, "{\"notes\":\"Done.\"}", "alice", T1), 1);
 	CU_ASSERT_STRING_EQUAL(member_str(job, "notes"), "Done.");
 	CU_ASSERT_EQUAL(merge(job, "{\"notes\":\"Done.\"}", "alice", T1), 0);
-	CU_ASSERT_EQUAL(merge(job, "{\"photosMeta\":[{\"key\":\"a.jpg\","
-	    "\"kind\":\"before\"}]}", "alice", T1), 1);
-	CU_ASSERT_STRING_EQUAL(text(job, "photosMeta"),
-	    "[{\"key\":\"a.jpg\",\"kind\":\"before\"}]");
-	CU_ASSERT_EQUAL(merge(job, "{\"photosMeta\":[]}", "alice", T1), 1);
-	CU_ASSERT_STRING_EQUAL(text(job, "photosMeta"), "[]");
 	snapshot_check(job, &s);
 	json_object_put(job);
 }
@@ -940,8 +957,7 @@ test_jobs_merge_never_touches_square_or_system_fields(void)
 	    "\"amountCents\":100,\"currency\":\"EUR\"},"
 	    "\"postCompletionIssue\":{\"description\":\"x\",\"resolved\":true},"
 	    "\"vehicle\":{\"make\":\"VW\",\"model\":\"Golf\",\"year\":2004,"
-	    "\"color\":\"Blue\",\"plate\":\"X1\"},\"notes\":\"all done\","
-	    "\"photosMeta\":[{\"key\":\"p\"}],\"receiptPhotos\":[{\"key\":\"r\"}]"
+	    "\"color\":\"Blue\",\"plate\":\"X1\"},\"notes\":\"all done\""
 	    "}", "alice", T1), 1);
 	snapshot_check(job, &s);
 	/* No member added or removed at the top. */
@@ -1188,6 +1204,8 @@ static CU_TestInfo tests[] = {
 	    test_jobs_patch_check_accepts_staff_fields },
 	{ "patch_check rejects Square and system fields",
 	    test_jobs_patch_check_rejects_square_and_system_fields },
+	{ "patch_check refuses the photo lists",
+	    test_jobs_patch_check_refuses_photo_lists },
 	{ "patch_check's message names the field",
 	    test_jobs_patch_check_message_names_the_field },
 	{ "patch_check rejects unknown, empty, non-objects",
@@ -1213,7 +1231,7 @@ static CU_TestInfo tests[] = {
 	    test_jobs_merge_issue_reported_and_resolved_stamps },
 	{ "merge: vehicle keeps unspecified members",
 	    test_jobs_merge_vehicle_keeps_unspecified_members },
-	{ "merge: notes and photos replace", test_jobs_merge_notes_and_photos_replace },
+	{ "merge: notes replace", test_jobs_merge_notes_replace },
 	{ "merge: Square and system fields untouched",
 	    test_jobs_merge_never_touches_square_or_system_fields },
 	{ "square_diff names each change", test_jobs_square_diff_names_each_change },

@@ -210,7 +210,10 @@ describe('job', () => {
     const cur = (await get(`/api/jobs/${job.id}`)).json.data;
     for (const body of [{ appointmentTime: '2030-01-01T00:00:00Z' }, { serviceType: 'x' },
       { bookingStatus: 'CANCELLED_BY_SELLER' }, { customerCached: null }, { notes: 'ok', durationMinutes: 1 },
-      { version: 99 }, { id: 'x' }, { statusHistory: [] }, { nonsense: 1 }, {}]) {
+      { version: 99 }, { id: 'x' }, { statusHistory: [] }, { nonsense: 1 }, {},
+      // The photo lists are written by the photo endpoints only (issue 7, item 27).
+      { photosMeta: [{ key: 'a.jpg', url: 'javascript:alert(1)' }] }, { receiptPhotos: [] },
+      { notes: 'ok', photosMeta: [] }]) {
       const r = await patchJob(job.id, cur.version, body);
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.equal(r.json.success, false);

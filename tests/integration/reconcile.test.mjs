@@ -86,7 +86,6 @@ describe('idempotency and protection', () => {
       vehicle: { make: 'Subaru', model: 'Outback', year: 2019, color: 'Green', plate: '7XYZ890' },
       payment: { status: 'paid', method: 'cash', amountCents: 4500, currency: 'USD' },
       postCompletionIssue: { description: 'Wheel well missed', resolved: false },
-      photosMeta: [{ key: 'p1.jpg', caption: 'Before', kind: 'before', takenAt: '2026-11-25T10:00:00Z' }],
     });
     assert.equal(r.status, 200, r.text);
     const staffBefore = JSON.stringify(pick(r.json.data, staffFields));
