@@ -313,6 +313,46 @@ patch_set_copy(struct json_object *o, const char *key, struct json_object *v)
 	json_object_object_add(o, key, c);
 }
 
+/*
+ * Keep the last PATCH_HISTORY_MAX entries of the history hist (member
+ * key of cur) and, before them, one marker that counts the entries
+ * dropped so far: {"from":null,"to":null,"at":<the newest dropped
+ * entry's>,"by":null,"dropped":n}.  A job's row stays bounded however
+ * often its status flips.
+ */
+static void
+history_bound(struct json_object *cur, const char *key,
+    struct json_object *hist)
+{
+	struct json_object	*first, *v, *out, *m;
+	size_t			 len = json_object_array_length(hist), i;
+	size_t			 nmark = 0, start;
+	int64_t			 dropped = 0;
+
+	first = json_object_array_get_idx(hist, 0);
+	if (first != NULL && (v = patch_member(first, "dropped")) != NULL) {
+		nmark = 1;
+		dropped = json_object_get_int64(v);
+	}
+	if (len - nmark <= PATCH_HISTORY_MAX)
+		return;
+	start = len - PATCH_HISTORY_MAX;	/* the first entry kept */
+	dropped += (int64_t)(start - nmark);
+	m = json_object_new_object();
+	json_object_object_add(m, "from", NULL);
+	json_object_object_add(m, "to", NULL);
+	patch_set_copy(m, "at", patch_member(json_object_array_get_idx(hist,
+	    start - 1), "at"));
+	json_object_object_add(m, "by", NULL);
+	json_object_object_add(m, "dropped", json_object_new_int64(dropped));
+	out = json_object_new_array_ext(PATCH_HISTORY_MAX + 1);
+	json_object_array_add(out, m);
+	for (i = start; i < len; i++)
+		json_object_array_add(out,
+		    json_object_get(json_object_array_get_idx(hist, i)));
+	json_object_object_add(cur, key, out);	/* puts hist */
+}
+
 int
 patch_merge_work_status(struct json_object *cur, const char *key,
     struct json_object *v, const struct patch_ctx *ctx, char *err,
@@ -334,6 +374,7 @@ patch_merge_work_status(struct json_object *cur, const char *key,
 	json_object_object_add(e, "at", json_object_new_string(ctx->now));
 	json_object_object_add(e, "by", json_user(ctx->user));
 	json_object_array_add(hist, e);
+	history_bound(cur, "statusHistory", hist);
 	patch_set_copy(cur, key, v);
 	(void)err;
 	(void)errsz;

@@ -11,6 +11,12 @@
 
 #include <json-c/json.h>
 
+/*
+ * statusHistory keeps this many entries, and a marker before them that
+ * counts the older ones dropped ({"dropped":n,…}; SPEC, "Bounded growth").
+ */
+#define PATCH_HISTORY_MAX	 200
+
 /* Who makes a PATCH and when: what the merges stamp. */
 struct patch_ctx {
 	const char	*user;		/* NULL without a login */
@@ -41,7 +47,8 @@ patch_check_fn	 patch_check_payment;		/* {status,method,…} */
 patch_check_fn	 patch_check_vehicle;		/* {make,…,year,…} */
 patch_check_fn	 patch_check_notes;		/* a string, bounded */
 
-patch_merge_fn	 patch_merge_work_status;	/* + a statusHistory entry */
+patch_merge_fn	 patch_merge_work_status;	/* + a statusHistory entry,
+						   bounded */
 patch_merge_fn	 patch_merge_checklist;		/* items by key, stamped */
 patch_merge_fn	 patch_merge_payment;		/* paidAt by the server */
 patch_merge_fn	 patch_merge_issue;		/* reported/resolved stamps */

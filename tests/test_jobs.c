@@ -12,6 +12,7 @@
 #include "db.h"
 #include "http.h"
 #include "jobs.h"
+#include "patch.h"
 #include "runs.h"
 #include "tz.h"
 
@@ -648,6 +649,54 @@ test_jobs_merge_work_status_appends_one_history_entry(void)
 	json_object_put(job);
 }
 
+/*
+ * Issue 7 item 16: statusHistory grew without bound (a status flipped in
+ * a loop made the row too large, and the job answered 500 for good).  It
+ * keeps the last PATCH_HISTORY_MAX entries after one marker counting
+ * those dropped.
+ */
+static void
+test_jobs_merge_status_history_is_bounded(void)
+{
+	struct json_object	*job = job_new(), *hist, *m, *e;
+	const char		*body[2] = { "{\"workStatus\":\"in_progress\"}",
+	    "{\"workStatus\":\"scheduled\"}" };
+	char			 at[32];
+	int			 i;
+
+	/* The fixture has 1 entry: 199 flips fill the history exactly. */
+	for (i = 0; i < PATCH_HISTORY_MAX - 1; i++)
+		CU_ASSERT_EQUAL_FATAL(merge(job, body[i % 2], "alice",
+		    T1 + i), 1);
+	hist = member(job, "statusHistory");
+	CU_ASSERT_EQUAL(json_object_array_length(hist), PATCH_HISTORY_MAX);
+	CU_ASSERT_PTR_NULL(member(json_object_array_get_idx(hist, 0),
+	    "dropped"));
+	/* 51 more: the 51 oldest go, one marker counts them. */
+	for (; i < PATCH_HISTORY_MAX + 50; i++)
+		CU_ASSERT_EQUAL_FATAL(merge(job, body[i % 2], "alice",
+		    T1 + i), 1);
+	hist = member(job, "statusHistory");
+	CU_ASSERT_EQUAL_FATAL(json_object_array_length(hist),
+	    PATCH_HISTORY_MAX + 1);
+	m = json_object_array_get_idx(hist, 0);
+	CU_ASSERT_EQUAL(json_object_get_int64(member(m, "dropped")), 51);
+	CU_ASSERT_PTR_NULL(member(m, "to"));
+	/* The marker's time is the newest dropped entry's: flip 49. */
+	tz_format_rfc3339(T1 + 49, at, sizeof(at));
+	CU_ASSERT_STRING_EQUAL(member_str(m, "at"), at);
+	/* The entries kept are the newest, in order. */
+	e = json_object_array_get_idx(hist, PATCH_HISTORY_MAX);
+	tz_format_rfc3339(T1 + i - 1, at, sizeof(at));
+	CU_ASSERT_STRING_EQUAL(member_str(e, "at"), at);
+	CU_ASSERT_STRING_EQUAL(member_str(e, "to"),
+	    member_str(job, "workStatus"));
+	e = json_object_array_get_idx(hist, 1);
+	tz_format_rfc3339(T1 + 50, at, sizeof(at));
+	CU_ASSERT_STRING_EQUAL(member_str(e, "at"), at);
+	json_object_put(job);
+}
+
 static void
 test_jobs_merge_same_work_status_changes_nothing(void)
 {
@@ -1215,6 +1264,8 @@ static CU_TestInfo tests[] = {
 	    test_jobs_patch_check_bounds_lengths },
 	{ "merge: workStatus appends one history entry",
 	    test_jobs_merge_work_status_appends_one_history_entry },
+	{ "merge: statusHistory keeps the last 200 and a marker",
+	    test_jobs_merge_status_history_is_bounded },
 	{ "merge: same workStatus changes nothing",
 	    test_jobs_merge_same_work_status_changes_nothing },
 	{ "merge: no user, by is null",

@@ -276,6 +276,26 @@ describe('job', () => {
     assert.equal(r.status, 404);
     assert.equal(r.json.success, false);
   });
+
+  // Issue 7 item 16: a status flipped in a loop once grew the row until the job answered 500.
+  test('statusHistory keeps the last 200 entries and a marker; the job still answers', async () => {
+    let cur = (await get(`/api/jobs/${job.id}`)).json.data;
+    const flips = 206 - cur.statusHistory.length;
+    // Two statuses other than the current one: every PATCH is a change.
+    const pair = ['in_progress', 'qc'].includes(cur.workStatus) ? ['checked_in', 'no_show'] : ['in_progress', 'qc'];
+    for (let i = 0; i < flips; i++) {
+      const r = await patchJob(job.id, cur.version, { workStatus: pair[i % 2] });
+      assert.equal(r.status, 200, r.text);
+      cur = r.json.data;
+    }
+    const r = await get(`/api/jobs/${job.id}`);
+    assert.equal(r.status, 200);
+    const hist = r.json.data.statusHistory;
+    assert.equal(hist.length, 200 + 1);
+    assert.equal(hist[0].dropped, 6);
+    assert.equal(hist.filter((e) => 'dropped' in e).length, 1);
+    assert.equal(hist.at(-1).to, r.json.data.workStatus);
+  });
 });
 
 describe('health and the database going away', () => {
