@@ -1,5 +1,6 @@
 /*
- * Staff API handlers: calendar, job, runs; and the health check.
+ * The handlers of api.h: calendar, job, me, health, runs, the cron
+ * endpoint and the webhook; their contracts are in api.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -105,6 +106,7 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 	const char	*body;
 	char		 err[128], a[16], b[16], now[32];
 	size_t		 len;
+	int		 cut;
 
 	if (api_calendar_range(req->values[CAL_START].s,
 	    req->values[CAL_END].s, time(NULL), &from, &to, err,
@@ -131,7 +133,7 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 	resp->status = 200;
 	if ((body = calendar_cached(resp->etag, &len)) == NULL) {
 		if (jobs_calendar(app->db, tz_day_start(&from),
-		    tz_day_start(&next), &jobs) == -1) {
+		    tz_day_start(&next), &jobs, &cut) == -1) {
 			app_db_error(app, resp);
 			resp->etag[0] = '\0';
 			return;
@@ -149,6 +151,9 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		json_object_object_add(data, "generatedAt",
 		    json_object_new_string(now));
 		json_object_object_add(data, "jobs", jobs);
+		/* More jobs than JOBS_CALENDAR_MAX: the list is cut. */
+		json_object_object_add(data, "truncated",
+		    json_object_new_boolean(cut));
 		http_ok(resp, 200, data);
 		body = json_object_to_json_string_length(resp->json,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
@@ -317,8 +322,7 @@ void
 api_job(struct app *app, struct http_req *req, struct http_resp *resp)
 {
 	if (!http_valid_id(req->id)) {
-		http_error(resp, 400, "bad_request", "A job id is 1-64 "
-		    "letters, digits, '-' or '_'.", NULL);
+		http_error_bad_id(resp, "job id");
 		return;
 	}
 	resp->poll_ms = app->cfg.poll_interval_ms;

@@ -361,7 +361,7 @@ static int
 supervise(struct app *app, const struct route *routes, size_t n,
     const char *path, const struct sockperm *sp, int nworkers)
 {
-	pid_t	 pids[16], pid;
+	pid_t	 pids[APP_WORKERS_MAX], pid;
 	int	 fd, i, status, running = 0;
 
 	if ((fd = open_socket(path, sp)) == -1)
@@ -414,6 +414,7 @@ app_serve(struct app *app, const struct route *routes, size_t n, int argc,
 	struct sigaction	 sa;
 	struct sockperm		 sp = { 0660, (gid_t)-1 };
 	const char		*sock = NULL, *errstr = NULL;
+	char			 msg[64];
 	long			 workers = 1, mode;
 	struct group		*gr;
 	char			*end;
@@ -441,8 +442,12 @@ app_serve(struct app *app, const struct route *routes, size_t n, int argc,
 		}
 		else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
 			workers = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || workers < 1 || workers > 16)
-				errstr = "--workers takes 1 to 16";
+			if (*end != '\0' || workers < 1 ||
+			    workers > APP_WORKERS_MAX) {
+				snprintf(msg, sizeof(msg), "--workers takes 1 "
+				    "to %d", APP_WORKERS_MAX);
+				errstr = msg;
+			}
 		} else if (strcmp(argv[i], "--check-config") == 0)
 			return app->config_ok ? 0 : 1;
 		else

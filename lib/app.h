@@ -14,6 +14,8 @@
 
 struct db;
 
+#define APP_WORKERS_MAX	 16	/* --workers: worker processes a socket */
+
 struct app {
 	const char	*progname;
 	struct config	 cfg;

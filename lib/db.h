@@ -43,10 +43,12 @@ struct db	*db_new(const struct config *cfg);
 void		 db_free(struct db *);		/* NULL is fine */
 
 /*
- * Run one prepared statement (sql must be a string constant: statements
- * are cached by address) with nargs parameters.  With res non-NULL the
- * rows are returned in *res (free with db_res_free).  *affected, when
- * given, gets the rows changed, *insert_id the AUTO_INCREMENT value.
+ * Run one prepared statement with nargs parameters.  Statements are
+ * prepared once per connection and cached by their text (a copy; the
+ * oldest of DB_CACHE_MAX goes), so sql may be built per call, as with
+ * db_sql_repeat.  With res non-NULL the rows are returned in *res (free
+ * with db_res_free).  *affected, when given, gets the rows changed;
+ * db_insert_id gives the AUTO_INCREMENT value.
  * A lost connection outside a transaction is made again and the
  * statement retried once.  Returns 0, or -1 (logged; db_down tells
  * whether the database is unreachable).

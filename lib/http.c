@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "http.h"
+#include "jobs.h"
 
 static const char *const methods[HTTP__MAX] = {
 	"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS", NULL,
@@ -294,7 +295,7 @@ http_valid_id(const char *s)
 	size_t	 i;
 
 	for (i = 0; s[i] != '\0'; i++)
-		if (i == 64 || (!isalnum((unsigned char)s[i]) &&
+		if (i == JOBS_ID_MAX || (!isalnum((unsigned char)s[i]) &&
 		    s[i] != '_' && s[i] != '-'))
 			return 0;
 	return i > 0;
@@ -414,6 +415,16 @@ http_req_clear(struct http_req *req)
 	}
 	free(req->body);
 	req->body = NULL;
+}
+
+void
+http_error_bad_id(struct http_resp *resp, const char *what)
+{
+	char	 msg[128];
+
+	snprintf(msg, sizeof(msg), "A %s is 1-%d letters, digits, '-' or '_'.",
+	    what, JOBS_ID_MAX);
+	http_error(resp, 400, "bad_request", msg, NULL);
 }
 
 void

@@ -1,9 +1,12 @@
 /*
  * HTTP for the FastCGI programs: the request as parsed at the edge
  * (method, path, bounded query parameters and body, the few headers we
- * use), the JSON envelope, ETags, and the dispatcher that does the
- * front-line checks before a handler runs.  The same code serves plain
- * CGI (shared hosting) and FastCGI: struct http_io hides the difference.
+ * use), the query parameters checked against a route's table, the JSON
+ * envelope, ETags and the answer written out.  The dispatcher that runs
+ * the front-line checks and the handlers is app_dispatch (lib/app.c).
+ * The same code serves plain CGI (shared hosting) and FastCGI: struct
+ * http_io hides the difference.  Nothing here blocks but the reads and
+ * writes of http_io.
  */
 #ifndef HTTP_H
 #define HTTP_H
@@ -132,8 +135,10 @@ void	 http_allow(unsigned methods, char *buf, size_t bufsz);
 int	 http_params_only(const struct http_req *, const char *const *names,
 	    const char **unknown);
 
-/* A job id: 1-64 of [A-Za-z0-9_-].  Returns 1 or 0. */
+/* A job id: 1 to JOBS_ID_MAX of [A-Za-z0-9_-].  Returns 1 or 0. */
 int	 http_valid_id(const char *);
+/* Answer 400: what (e.g. "job id") is not such an id. */
+void	 http_error_bad_id(struct http_resp *, const char *what);
 
 /* Set resp to {"success":true,"data":data} (takes data). */
 void	 http_ok(struct http_resp *, int status, struct json_object *data);

@@ -163,7 +163,7 @@ static const char *const sqls[SQL__MAX] = {
 	"SELECT id, booking_id, appointment_time, duration_minutes, "
 	"service_type, customer_name, vehicle, work_status, booking_status, "
 	"version FROM jobs WHERE appointment_time >= ? AND "
-	"appointment_time < ? ORDER BY appointment_time, id LIMIT 5000",
+	"appointment_time < ? ORDER BY appointment_time, id LIMIT ?",
 	/* SQL_STAFF_UPDATE: the FL_STAFF_UPDATE columns, in fields[] order */
 	"UPDATE jobs SET work_status = ?, status_history = ?, checklist = ?, "
 	"post_completion_issue = ?, payment = ?, vehicle = ?, notes = ?, "
@@ -403,22 +403,28 @@ jobs_load(struct db *db, const char *id, struct json_object **out,
 }
 
 int
-jobs_calendar(struct db *db, time_t from, time_t to, struct json_object **out)
+jobs_calendar(struct db *db, time_t from, time_t to, struct json_object **out,
+    int *cut)
 {
 	char		 a[24], b[24];
-	struct db_arg	 args[2];
+	struct db_arg	 args[3];
 	struct db_res	*res;
 	struct json_object *arr, *j;
-	size_t		 r, i;
+	size_t		 r, i, n;
 
 	db_time_format(from, a, sizeof(a));
 	db_time_format(to, b, sizeof(b));
 	args[0] = DB_ARG_STR(a);
 	args[1] = DB_ARG_STR(b);
-	if (db_exec(db, sqls[SQL_CALENDAR], args, 2, &res, NULL) == -1)
+	args[2] = DB_ARG_INT(JOBS_CALENDAR_MAX + 1);	/* one more: cut? */
+	if (db_exec(db, sqls[SQL_CALENDAR], args, 3, &res, NULL) == -1)
 		return -1;
-	arr = json_object_new_array_ext(res == NULL ? 0 : (int)res->nrows);
-	for (r = 0; res != NULL && r < res->nrows; r++) {
+	n = res == NULL ? 0 : res->nrows;
+	*cut = n > JOBS_CALENDAR_MAX;
+	if (*cut)
+		n = JOBS_CALENDAR_MAX;
+	arr = json_object_new_array_ext((int)n);
+	for (r = 0; r < n; r++) {
 		j = json_object_new_object();
 		for (i = 0; i < NCAL_COLS; i++)
 			json_object_object_add(j, cal_cols[i].json,

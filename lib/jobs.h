@@ -17,6 +17,11 @@
 
 struct db;
 
+/* A job id: 1 to JOBS_ID_MAX of [A-Za-z0-9_-] (http_valid_id checks it). */
+#define JOBS_ID_MAX		 64
+/* The calendar reads at most this many jobs (and says when it cut). */
+#define JOBS_CALENDAR_MAX	 5000
+
 enum job_owner { OWNER_SYSTEM, OWNER_SQUARE, OWNER_STAFF };
 
 /* The owner of a job's JSON field, or -1 for a name that is no field. */
@@ -32,10 +37,11 @@ int	 jobs_load(struct db *, const char *id, struct json_object **out,
 
 /*
  * The calendar: summaries of the jobs whose appointment falls in
- * [from, to), by time.  Returns 0 and sets *out (an owned array), or -1.
+ * [from, to), by time, at most JOBS_CALENDAR_MAX of them (*cut is 1 when
+ * there were more).  Returns 0 and sets *out (an owned array), or -1.
  */
 int	 jobs_calendar(struct db *, time_t from, time_t to,
-	    struct json_object **out);
+	    struct json_object **out, int *cut);
 
 /*
  * Check a staff PATCH body against the ownership rule and the field
@@ -92,7 +98,7 @@ struct job_square {
 
 /* A stored job's id, version and Square-owned fields. */
 struct job_stored {
-	char		 id[65];
+	char		 id[JOBS_ID_MAX + 1];
 	int64_t		 version;
 	struct job_square sq;
 };

@@ -1,8 +1,9 @@
 /*
  * The staff fields' shapes, pure JSON (no database, no clock): a PATCH's
- * checks and merges, and a new job's checklist from its template.  lib/jobs.c's field table names, for each field a PATCH may
- * send, its check (patch_check_*) and its merge (patch_merge_*); jobs.c
- * walks the table, this file knows the shapes (SPEC, "PATCH").
+ * checks and merges, and a new job's checklist from its template.
+ * lib/jobs.c's field table names, for each field a PATCH may send, its
+ * check (patch_check_*) and its merge (patch_merge_*); jobs.c walks the
+ * table, this file knows the shapes (SPEC, "PATCH").
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -11,6 +12,22 @@
 #include <string.h>
 
 #include "patch.h"
+
+/*
+ * The bounds of the shapes.  Each appears in its check and in the
+ * message that names it (STR makes the message's text of the number).
+ */
+#define SHORT_MAX		 64	/* vehicle members, checklist keys */
+#define DESCRIPTION_MAX		 2000	/* an issue's description, bytes */
+#define NOTES_MAX		 8192	/* notes, bytes */
+#define CHECKLIST_ITEMS_MAX	 100	/* items of one list in a PATCH */
+#define YEAR_MIN		 1900	/* a vehicle's year */
+#define YEAR_MAX		 2100
+#define AMOUNT_MAX		 100000000	/* cents */
+#define ENUM_MAX		 16	/* the bytes of a status or method */
+#define STR_(x)			 #x
+#define STR(x)			 STR_(x)
+#define SHORT_TEXT		 "a string of at most " STR(SHORT_MAX) " bytes"
 
 static const char *const work_statuses[] = {
 	"scheduled", "checked_in", "in_progress", "qc", "completed",
@@ -81,7 +98,7 @@ check_members(const char *what, struct json_object *o,
 static int
 ok_short_or_null(struct json_object *v)
 {
-	return check_string(v, 64, 1);
+	return check_string(v, SHORT_MAX, 1);
 }
 
 static int
@@ -94,7 +111,7 @@ ok_year(struct json_object *v)
 	if (!patch_is_type(v, json_type_int))
 		return 0;
 	y = json_object_get_int64(v);
-	return y >= 1900 && y <= 2100;
+	return y >= YEAR_MIN && y <= YEAR_MAX;
 }
 
 static int
@@ -106,7 +123,7 @@ ok_bool(struct json_object *v)
 static int
 ok_description(struct json_object *v)
 {
-	return check_string(v, 2000, 0);
+	return check_string(v, DESCRIPTION_MAX, 0);
 }
 
 static int
@@ -115,7 +132,8 @@ ok_pay_status(struct json_object *v)
 	static const char *const s[] =
 	    { "unpaid", "paid", "refunded", "comped", NULL };
 
-	return check_string(v, 16, 0) && in_list(json_object_get_string(v), s);
+	return check_string(v, ENUM_MAX, 0) &&
+	    in_list(json_object_get_string(v), s);
 }
 
 static int
@@ -126,7 +144,8 @@ ok_pay_method(struct json_object *v)
 
 	if (v == NULL)
 		return 1;
-	return check_string(v, 16, 0) && in_list(json_object_get_string(v), s);
+	return check_string(v, ENUM_MAX, 0) &&
+	    in_list(json_object_get_string(v), s);
 }
 
 static int
@@ -137,7 +156,7 @@ ok_amount(struct json_object *v)
 	if (!patch_is_type(v, json_type_int))
 		return 0;
 	n = json_object_get_int64(v);
-	return n >= 0 && n <= 100000000;
+	return n >= 0 && n <= AMOUNT_MAX;
 }
 
 static int
@@ -155,13 +174,14 @@ ok_currency(struct json_object *v)
 static int
 ok_checklist_key(struct json_object *v)
 {
-	return check_string(v, 64, 0) && json_object_get_string_len(v) > 0;
+	return check_string(v, SHORT_MAX, 0) &&
+	    json_object_get_string_len(v) > 0;
 }
 
 int
 patch_check_work_status(struct json_object *v, char *err, size_t errsz)
 {
-	if (!check_string(v, 16, 0) ||
+	if (!check_string(v, ENUM_MAX, 0) ||
 	    !in_list(json_object_get_string(v), work_statuses)) {
 		snprintf(err, errsz, "workStatus must be one of scheduled, "
 		    "checked_in, in_progress, qc, completed, no_show");
@@ -174,7 +194,8 @@ int
 patch_check_checklist(struct json_object *v, char *err, size_t errsz)
 {
 	static const struct member item[] = {
-		{ "key", ok_checklist_key, "a string of 1-64 characters" },
+		{ "key", ok_checklist_key, "a string of 1-" STR(SHORT_MAX)
+		    " characters" },
 		{ "done", ok_bool, "true or false" },
 		{ NULL, NULL, NULL },
 	};
@@ -193,9 +214,10 @@ patch_check_checklist(struct json_object *v, char *err, size_t errsz)
 		}
 		list = val;
 		if (!patch_is_type(list, json_type_array) ||
-		    (n = json_object_array_length(list)) > 100) {
+		    (n = json_object_array_length(list)) >
+		    CHECKLIST_ITEMS_MAX) {
 			snprintf(err, errsz, "checklist.%s must be a list of "
-			    "at most 100 items", name);
+			    "at most %d items", name, CHECKLIST_ITEMS_MAX);
 			return -1;
 		}
 		for (i = 0; i < n; i++) {
@@ -218,8 +240,8 @@ int
 patch_check_issue(struct json_object *v, char *err, size_t errsz)
 {
 	static const struct member m[] = {
-		{ "description", ok_description, "a string of at most 2000 "
-		    "bytes" },
+		{ "description", ok_description, "a string of at most "
+		    STR(DESCRIPTION_MAX) " bytes" },
 		{ "resolved", ok_bool, "true or false" },
 		{ NULL, NULL, NULL },
 	};
@@ -258,11 +280,12 @@ int
 patch_check_vehicle(struct json_object *v, char *err, size_t errsz)
 {
 	static const struct member m[] = {
-		{ "make", ok_short_or_null, "a string of at most 64 bytes" },
-		{ "model", ok_short_or_null, "a string of at most 64 bytes" },
-		{ "year", ok_year, "a year from 1900 to 2100, or null" },
-		{ "color", ok_short_or_null, "a string of at most 64 bytes" },
-		{ "plate", ok_short_or_null, "a string of at most 64 bytes" },
+		{ "make", ok_short_or_null, SHORT_TEXT },
+		{ "model", ok_short_or_null, SHORT_TEXT },
+		{ "year", ok_year, "a year from " STR(YEAR_MIN) " to "
+		    STR(YEAR_MAX) ", or null" },
+		{ "color", ok_short_or_null, SHORT_TEXT },
+		{ "plate", ok_short_or_null, SHORT_TEXT },
 		{ NULL, NULL, NULL },
 	};
 
@@ -276,9 +299,9 @@ patch_check_vehicle(struct json_object *v, char *err, size_t errsz)
 int
 patch_check_notes(struct json_object *v, char *err, size_t errsz)
 {
-	if (!check_string(v, 8192, 0)) {
-		snprintf(err, errsz, "notes must be a string of at most 8192 "
-		    "bytes");
+	if (!check_string(v, NOTES_MAX, 0)) {
+		snprintf(err, errsz, "notes must be a string of at most %d "
+		    "bytes", NOTES_MAX);
 		return -1;
 	}
 	return 0;

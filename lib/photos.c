@@ -507,8 +507,7 @@ photo_delete(struct app *app, struct http_req *req, const char *id,
 	int			 r;
 
 	if (!http_valid_id(key) || req->nparams > 0) {
-		http_error(resp, 400, "bad_request", "A photo key is 1-64 "
-		    "letters, digits, '-' or '_'; no query.", NULL);
+		http_error_bad_id(resp, "photo key (and no query)");
 		return;
 	}
 	if (req->headers[HDR_IF_MATCH] == NULL) {
@@ -574,8 +573,7 @@ api_photos(struct app *app, struct http_req *req, struct http_resp *resp)
 	if (rest[6] == '/')
 		key = rest + 7;
 	if (!http_valid_id(id)) {
-		http_error(resp, 400, "bad_request", "A job id is 1-64 "
-		    "letters, digits, '-' or '_'.", NULL);
+		http_error_bad_id(resp, "job id");
 		return;
 	}
 	if (req->method == HTTP_POST && key == NULL) {

@@ -611,8 +611,9 @@ run_slice(struct reconcile_ctx *ctx, struct reconcile_result *res,
 
 	for (;;) {
 		if (npages == RECONCILE_MAX_PAGES) {
-			reconcile_error(ctx, NULL, "list", "more than 1000 "
-			    "pages in one slice; stopping");
+			snprintf(err, sizeof(err), "more than %d pages in one "
+			    "slice; stopping", RECONCILE_MAX_PAGES);
+			reconcile_error(ctx, NULL, "list", err);
 			break;
 		}
 		if (time(NULL) >= deadline) {

@@ -6,11 +6,9 @@
  * helpers that check each field's type and length, then the booking,
  * page, customer and catalog parsers, and last the public calls.
  *
- * Changes made to square.h (the smallest that the brief allowed):
- *  - max_retries < 0 means "no retries" (0 still takes the default 4),
- *    so a caller can switch retries off;
- *  - square_page_parse, square_customers_parse and square_names_parse
- *    are exposed for the tests and the fuzz target.
+ * In square.h: max_retries < 0 means "no retries" (0 takes the default
+ * 4); square_page_parse, square_customers_parse and square_names_parse
+ * are exposed for the tests and the fuzz targets.
  *
  * Decisions where Square's documentation is silent:
  *  - ListBookings: an empty string cursor ends paging like null; an

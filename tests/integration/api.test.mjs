@@ -62,6 +62,8 @@ describe('calendar', () => {
     assert.equal(j.durationMinutes, 180);
     const times = r.json.data.jobs.map((x) => x.appointmentTime);
     assert.deepEqual(times, [...times].sort());
+    // The answer says whether the list was cut at its bound (5,000 jobs); a week is not.
+    assert.equal(r.json.data.truncated, false);
   });
 
   test('a day outside the range has no jobs', async () => {
