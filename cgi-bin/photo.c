@@ -6,16 +6,9 @@
  */
 #include "photos.h"
 
-/* The upload's parameters; lib/photos.c checks their values. */
-static const struct http_pdef params[] = {
-	{ "kind", HTTP_P_STR, 0, 16 },
-	{ "caption", HTTP_P_STR, 0, HTTP_QUERY_MAX },
-	{ NULL, 0, 0, 0 },
-};
-
 static const struct route routes[] = {
 	{ HTTP_M(HTTP_POST) | HTTP_M(HTTP_DELETE), "/api/jobs/", 1,
-	    R_STAFF_WRITE | R_RAW_BODY, params, api_photos },
+	    R_STAFF_WRITE | R_RAW_BODY, photos_params, api_photos },
 };
 
 int

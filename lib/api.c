@@ -24,20 +24,20 @@
 #define CRON_TOKEN_MAX		 1024	/* bytes of a ?token= */
 
 const struct http_pdef api_calendar_params[] = {
-	[CAL_START] = { "start", HTTP_P_DATE, 0, 0 },
-	[CAL_END] = { "end", HTTP_P_DATE, 0, 0 },
-	{ NULL, 0, 0, 0 },
+	[CAL_START] = { "start", HTTP_P_DATE, 0, 0, NULL },
+	[CAL_END] = { "end", HTTP_P_DATE, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
 };
 const struct http_pdef api_runs_params[] = {
-	[RUNS_LIMIT] = { "limit", HTTP_P_INT, 1, RUNS_MAX_LIMIT },
-	{ NULL, 0, 0, 0 },
+	[RUNS_LIMIT] = { "limit", HTTP_P_INT, 1, RUNS_MAX_LIMIT, NULL },
+	{ NULL, 0, 0, 0, NULL },
 };
 const struct http_pdef api_cron_params[] = {
-	[CRON_TOKEN] = { "token", HTTP_P_STR, 0, CRON_TOKEN_MAX },
-	[CRON_DRY_RUN] = { "dryRun", HTTP_P_BOOL, 0, 0 },
-	[CRON_FROM] = { "from", HTTP_P_DATE, 0, 0 },
-	[CRON_TO] = { "to", HTTP_P_DATE, 0, 0 },
-	{ NULL, 0, 0, 0 },
+	[CRON_TOKEN] = { "token", HTTP_P_STR, 0, CRON_TOKEN_MAX, NULL },
+	[CRON_DRY_RUN] = { "dryRun", HTTP_P_BOOL, 0, 0, NULL },
+	[CRON_FROM] = { "from", HTTP_P_DATE, 0, 0, NULL },
+	[CRON_TO] = { "to", HTTP_P_DATE, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
 };
 
 /*
@@ -97,6 +97,16 @@ api_calendar_range(const char *start, const char *end, time_t now,
 	return 0;
 }
 
+/* The settings the pages poll by: the business's zone and the interval. */
+static void
+with_settings(const struct app *app, struct json_object *data)
+{
+	json_object_object_add(data, "timezone",
+	    json_object_new_string(app->cfg.timezone));
+	json_object_object_add(data, "pollIntervalMs",
+	    json_object_new_int64(app->cfg.poll_interval_ms));
+}
+
 void
 api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 {
@@ -138,16 +148,13 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 			resp->etag[0] = '\0';
 			return;
 		}
-		tz_format_rfc3339(time(NULL), now, sizeof(now));
 		data = json_object_new_object();
 		json_object_object_add(data, "start", json_object_new_string(a));
 		json_object_object_add(data, "end", json_object_new_string(b));
-		json_object_object_add(data, "timezone",
-		    json_object_new_string(app->cfg.timezone));
-		json_object_object_add(data, "pollIntervalMs",
-		    json_object_new_int64(app->cfg.poll_interval_ms));
+		with_settings(app, data);
 		json_object_object_add(data, "pollIntervalPushMs",
 		    json_object_new_int64(app->cfg.poll_interval_push_ms));
+		tz_format_rfc3339(time(NULL), now, sizeof(now));
 		json_object_object_add(data, "generatedAt",
 		    json_object_new_string(now));
 		json_object_object_add(data, "jobs", jobs);
@@ -193,6 +200,26 @@ api_parse_if_match(const char *s, int64_t *out)
 	if (*end != '\0' || errno != 0 || v < 0)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+int
+api_if_match(const struct http_req *req, int required, int64_t *expected,
+    struct http_resp *resp)
+{
+	*expected = -1;
+	if (req->headers[HDR_IF_MATCH] == NULL) {
+		if (!required)
+			return 0;
+		http_error(resp, 428, "precondition_required", "Send If-Match "
+		    "with the version you saw, e.g. If-Match: \"3\".", NULL);
+		return -1;
+	}
+	if (api_parse_if_match(req->headers[HDR_IF_MATCH], expected) == -1) {
+		http_error(resp, 400, "bad_request", "If-Match must be a job "
+		    "version such as \"3\".", NULL);
+		return -1;
+	}
 	return 0;
 }
 
@@ -259,16 +286,8 @@ job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 	char			 err[192];
 	int64_t			 expected, version = 0;
 
-	if (req->headers[HDR_IF_MATCH] == NULL) {
-		http_error(resp, 428, "precondition_required", "Send If-Match "
-		    "with the version you edited, e.g. If-Match: \"3\".", NULL);
+	if (api_if_match(req, 1, &expected, resp) == -1)
 		return;
-	}
-	if (api_parse_if_match(req->headers[HDR_IF_MATCH], &expected) == -1) {
-		http_error(resp, 400, "bad_request", "If-Match must be a job "
-		    "version such as \"3\".", NULL);
-		return;
-	}
 	if ((tok = json_tokener_new_ex(16)) == NULL) {
 		http_error(resp, 500, "internal_error", "out of memory", NULL);
 		return;
@@ -388,10 +407,7 @@ api_runs(struct app *app, struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	data = json_object_new_object();
-	json_object_object_add(data, "pollIntervalMs",
-	    json_object_new_int64(app->cfg.poll_interval_ms));
-	json_object_object_add(data, "timezone",
-	    json_object_new_string(app->cfg.timezone));
+	with_settings(app, data);
 	json_object_object_add(data, "runs", runs);
 	/* The ETag is a hash of the answer: a poll of unchanged runs is a 304. */
 	snprintf(resp->etag, sizeof(resp->etag), "\"r%016llx\"",

@@ -83,6 +83,12 @@ int	 api_calendar_range(const char *start, const char *end, time_t now,
 
 /* Parse an If-Match value ("3", W/"3" or 3).  0 and *out, or -1. */
 int	 api_parse_if_match(const char *, int64_t *out);
+/*
+ * The request's If-Match as *expected (-1 when absent and not required).
+ * Returns 0, or -1 having answered 428 (required and absent) or 400.
+ */
+int	 api_if_match(const struct http_req *, int required, int64_t *expected,
+	    struct http_resp *);
 
 /*
  * The reconcile window from the from/to parameters (both or neither;

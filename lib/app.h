@@ -68,9 +68,10 @@ void	 app_dispatch(struct app *, const struct route *, size_t nroutes,
  * worker processes, kept alive (the socket is made with mode
  * "--socket-mode" (default 0660, never open to other users) and group
  * "--socket-group" (default the process's own): put it where only the web
- * server's group can reach it, in a 0750 directory); FastCGI on stdin when a FastCGI server
- * started it; one request when run as CGI.  "--check-config" only checks
- * the configuration.  Returns the exit status.
+ * server's group can reach it, in a 0750 directory); FastCGI on stdin
+ * when a FastCGI server started it; one request when run as CGI.
+ * "--check-config" only checks the configuration.  Returns the exit
+ * status.
  */
 int	 app_serve(struct app *, const struct route *, size_t nroutes,
 	    int argc, char *argv[]);

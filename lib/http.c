@@ -192,7 +192,7 @@ param_parse(const struct http_pdef *d, const char *v, struct http_value *out,
     char *err, size_t errsz)
 {
 	char		*end;
-	size_t		 len = strlen(v);
+	size_t		 len = strlen(v), i;
 
 	out->s = v;
 	switch (d->type) {
@@ -225,6 +225,15 @@ param_parse(const struct http_pdef *d, const char *v, struct http_value *out,
 		snprintf(err, errsz, "%s must be a whole number from %lld to "
 		    "%lld", d->name, d->min, d->max);
 		return -1;
+	case HTTP_P_ENUM:
+		if ((out->i = http_in_list(v, d->values)) != -1)
+			return 0;
+		len = (size_t)snprintf(err, errsz, "%s must be", d->name);
+		for (i = 0; d->values[i] != NULL && len < errsz; i++)
+			len += (size_t)snprintf(err + len, errsz - len, "%s%s",
+			    i == 0 ? " " : d->values[i + 1] == NULL ? " or " :
+			    ", ", d->values[i]);
+		return -1;
 	case HTTP_P_STR:
 		if ((long long)len <= d->max)
 			return 0;
@@ -232,6 +241,17 @@ param_parse(const struct http_pdef *d, const char *v, struct http_value *out,
 		    d->max);
 		return -1;
 	}
+	return -1;
+}
+
+int
+http_in_list(const char *s, const char *const *list)
+{
+	int	 i;
+
+	for (i = 0; list != NULL && list[i] != NULL; i++)
+		if (strcmp(s, list[i]) == 0)
+			return i;
 	return -1;
 }
 

@@ -54,6 +54,7 @@ enum http_ptype {
 	HTTP_P_BOOL,		/* true, false, 1 or 0 */
 	HTTP_P_INT,		/* digits only, from min to max */
 	HTTP_P_STR,		/* any text of at most max bytes */
+	HTTP_P_ENUM,		/* one of values; .i is its index */
 };
 
 struct http_pdef {
@@ -61,6 +62,7 @@ struct http_pdef {
 	enum http_ptype	 type;
 	long long	 min;		/* HTTP_P_INT */
 	long long	 max;		/* HTTP_P_INT; HTTP_P_STR: bytes */
+	const char *const *values;	/* HTTP_P_ENUM: NULL-terminated */
 };
 
 struct http_value {
@@ -131,6 +133,8 @@ int	 http_params_check(struct http_req *, const struct http_pdef *defs,
 	    char *err, size_t errsz);
 /* The Allow header of these methods (HTTP_M bits; GET brings HEAD). */
 void	 http_allow(unsigned methods, char *buf, size_t bufsz);
+/* The index of s in the NULL-terminated list, or -1. */
+int	 http_in_list(const char *s, const char *const *list);
 /* 1 when every parameter is one of the NULL-terminated names. */
 int	 http_params_only(const struct http_req *, const char *const *names,
 	    const char **unknown);

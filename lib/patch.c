@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "patch.h"
 
 /*
@@ -40,15 +41,6 @@ int
 patch_is_type(struct json_object *o, json_type t)
 {
 	return json_object_get_type(o) == t;
-}
-
-static int
-in_list(const char *s, const char *const *list)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(s, *list) == 0)
-			return 1;
-	return 0;
 }
 
 /* A string of at most max bytes (or null when nullable). */
@@ -133,7 +125,7 @@ ok_pay_status(struct json_object *v)
 	    { "unpaid", "paid", "refunded", "comped", NULL };
 
 	return check_string(v, ENUM_MAX, 0) &&
-	    in_list(json_object_get_string(v), s);
+	    http_in_list(json_object_get_string(v), s) != -1;
 }
 
 static int
@@ -145,7 +137,7 @@ ok_pay_method(struct json_object *v)
 	if (v == NULL)
 		return 1;
 	return check_string(v, ENUM_MAX, 0) &&
-	    in_list(json_object_get_string(v), s);
+	    http_in_list(json_object_get_string(v), s) != -1;
 }
 
 static int
@@ -182,7 +174,7 @@ int
 patch_check_work_status(struct json_object *v, char *err, size_t errsz)
 {
 	if (!check_string(v, ENUM_MAX, 0) ||
-	    !in_list(json_object_get_string(v), work_statuses)) {
+	    http_in_list(json_object_get_string(v), work_statuses) == -1) {
 		snprintf(err, errsz, "workStatus must be one of scheduled, "
 		    "checked_in, in_progress, qc, completed, no_show");
 		return -1;

@@ -233,12 +233,14 @@ test_http_param_and_params_only(void)
 
 /* ---- the parameter table (kcgi's kvalid) -------------------------- */
 
+static const char *const kinds[] = { "before", "after", NULL };
 static const struct http_pdef pdefs[] = {
-	{ "start", HTTP_P_DATE, 0, 0 },		/* 0 */
-	{ "dryRun", HTTP_P_BOOL, 0, 0 },	/* 1 */
-	{ "limit", HTTP_P_INT, 1, 200 },	/* 2 */
-	{ "token", HTTP_P_STR, 0, 8 },		/* 3 */
-	{ NULL, 0, 0, 0 },
+	{ "start", HTTP_P_DATE, 0, 0, NULL },		/* 0 */
+	{ "dryRun", HTTP_P_BOOL, 0, 0, NULL },	/* 1 */
+	{ "limit", HTTP_P_INT, 1, 200, NULL },	/* 2 */
+	{ "token", HTTP_P_STR, 0, 8, NULL },		/* 3 */
+	{ "kind", HTTP_P_ENUM, 0, 0, kinds },		/* 4 */
+	{ NULL, 0, 0, 0, NULL },
 };
 
 /* Check query q against pdefs: the status; err gets the message. */
@@ -264,6 +266,9 @@ test_http_params_check_parses_each_type(void)
 	CU_ASSERT_EQUAL(req.values[1].i, 1);
 	CU_ASSERT_EQUAL(req.values[2].i, 20);
 	CU_ASSERT_STRING_EQUAL(req.values[3].s, "abc");
+	http_req_clear(&req);
+	CU_ASSERT_EQUAL(pcheck(&req, "kind=after", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(req.values[4].i, 1);
 	http_req_clear(&req);
 	/* Absent ones are NULL; 0 and false are values. */
 	CU_ASSERT_EQUAL(pcheck(&req, "dryRun=0", err, sizeof(err)), 0);
@@ -303,6 +308,8 @@ test_http_params_check_names_the_bad_parameter(void)
 		{ "limit=0x10", "limit" },
 		{ "limit=99999999999999999999", "limit" },
 		{ "token=123456789", "token" },
+		{ "kind=selfie", "before or after" },
+		{ "kind=", "kind" },
 		{ "week=1", "week" },
 		{ "start=2026-11-02&Limit=5", "Limit" },
 	};
@@ -321,7 +328,7 @@ test_http_params_check_names_the_bad_parameter(void)
 	/* An unknown one is named with those the endpoint takes. */
 	CU_ASSERT_EQUAL(pcheck(&req, "week=1", err, sizeof(err)), 400);
 	CU_ASSERT_STRING_EQUAL(err, "unknown query parameter \"week\"; use "
-	    "start, dryRun, limit or token");
+	    "start, dryRun, limit, token or kind");
 	http_req_clear(&req);
 	CU_ASSERT_EQUAL(query(&req, "x=1"), 0);
 	CU_ASSERT_EQUAL(http_params_check(&req, NULL, err, sizeof(err)), 400);
