@@ -20,12 +20,14 @@ flags="-std=c11 -D_GNU_SOURCE -g -O1 -Ilib -fsanitize=fuzzer,address,undefined"
 cflags=$(pkg-config --cflags json-c libcurl libmariadb fcgi)
 libs=$(pkg-config --libs json-c libcurl libmariadb fcgi libcrypto)
 # shellcheck disable=SC2086
-clang $flags $cflags lib/square.c lib/log.c lib/tz.c tests/fuzz_square.c \
+clang $flags $cflags lib/square.c lib/square_json.c lib/log.c lib/tz.c \
+    tests/fuzz_square.c \
     -o "$out/fuzz_square" $libs
 # shellcheck disable=SC2086
-clang $flags $cflags lib/http.c lib/jobs.c lib/api.c lib/app.c lib/db.c \
-    lib/config.c lib/log.c lib/tz.c lib/runs.c lib/reconcile.c lib/square.c \
-    lib/webhook.c tests/fuzz_http.c -o "$out/fuzz_http" $libs
+clang $flags $cflags lib/http.c lib/jobs.c lib/patch.c lib/api.c lib/app.c \
+    lib/db.c lib/config.c lib/log.c lib/tz.c lib/runs.c lib/reconcile.c \
+    lib/square.c lib/square_json.c lib/webhook.c lib/calendar.c lib/origin.c \
+    lib/push.c tests/fuzz_http.c -o "$out/fuzz_http" $libs
 # The upload path's media code through libvips (the photo program's own
 # objects, not libsafari).
 # shellcheck disable=SC2046,SC2086

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the parsers of lib/square.c: the input is taken
+ * libFuzzer target for the parsers of lib/square_json.c: the input is taken
  * as a Booking object (as a webhook carries it), as a ListBookings page,
  * as a BulkRetrieveCustomers answer and as a BatchRetrieveCatalogObjects
  * answer.  Nothing may crash, leak or read out of bounds; results are
@@ -7,7 +7,7 @@
  *
  *	clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib \
  *	    -fsanitize=fuzzer,address,undefined \
- *	    lib/square.c lib/log.c lib/tz.c tests/fuzz_square.c \
+ *	    lib/square.c lib/square_json.c lib/log.c lib/tz.c tests/fuzz_square.c \
  *	    -o fuzz_square $(pkg-config --libs json-c libcurl)
  *	./fuzz_square -max_total_time=60 corpus/ tests/data/square/
  */
