@@ -131,7 +131,8 @@ dispatch(struct app *app, const struct route *r, struct http_req *req,
 		    "misconfigured; its log names the setting.", NULL);
 		return;
 	}
-	if (http_params_check(req, r->params, err, sizeof(err)) != 0) {
+	if (!(r->flags & R_ANY_QUERY) &&
+	    http_params_check(req, r->params, err, sizeof(err)) != 0) {
 		http_error(resp, 400, "bad_request", err, NULL);
 		return;
 	}

@@ -28,13 +28,16 @@ enum route_flags {
 	R_STAFF_WRITE = 1 << 1,	/* login, JSON content type, same Origin */
 	R_RAW_BODY = 1 << 2,	/* the handler streams the body from req->io
 				   and checks its content type itself */
+	R_ANY_QUERY = 1 << 3,	/* the query is not the route's to check: the
+				   webhook's URL is whatever was registered */
 };
 
 /*
  * One endpoint.  The dispatcher answers for it before the handler runs:
  * 404 when no route's path matches, 405 with Allow (from methods) for
  * another method, 503 when the configuration is bad, 400 naming an
- * unknown or bad query parameter (params), and for R_STAFF_WRITE writes
+ * unknown or bad query parameter (params; not for R_ANY_QUERY), and for
+ * R_STAFF_WRITE writes
  * 403 (foreign Origin), 401 (no login) and 415 (not JSON).
  */
 struct route {

@@ -323,6 +323,8 @@ static const struct route routes[] = {
 	    api_cron_params, record },
 	{ HTTP_M(HTTP_GET), "/api/reconcile/runs", 0, 0, api_runs_params,
 	    record },
+	{ HTTP_M(HTTP_POST), "/api/webhooks/square", 0, R_ANY_QUERY, NULL,
+	    record },
 };
 #define NROUTES	 (sizeof(routes) / sizeof(routes[0]))
 
@@ -629,6 +631,12 @@ test_app_dispatch_bad_parameter_is_400_before_the_handler(void)
 		}
 	}
 	CU_ASSERT_EQUAL(calls, 0);
+	/* The webhook's registered URL may carry a query of its own. */
+	req_init(&req, HTTP_POST, "/api/webhooks/square");
+	CU_ASSERT_EQUAL_FATAL(http_query_parse(&req, "x=1", err, sizeof(err)),
+	    0);
+	CU_ASSERT_EQUAL(dispatch(&req, NULL), 200);
+	CU_ASSERT_EQUAL(calls, 1);
 }
 
 static void
