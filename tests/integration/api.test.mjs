@@ -109,6 +109,24 @@ describe('calendar', () => {
     assert.ok(second.bytes < 300, `304 was ${second.bytes} bytes`);
     assert.ok(bytes > second.bytes);
   });
+
+  // The calendar reads at most 5,000 jobs; it used to cut silently (issue 8, item 5).
+  test('a day of more than 5,000 jobs answers 5,000 and says it was cut', async () => {
+    const day = '2031-03-05';
+    sql('INSERT INTO jobs (id, booking_id, created_by, created_at, updated_at, booking_status, ' +
+      'appointment_time, status_history, checklist, photos_meta, receipt_photos, vehicle, notes) ' +
+      "SELECT CONCAT('cut', seq), CONCAT('cutbooking', seq), 'staff', UTC_TIMESTAMP(3), " +
+      "UTC_TIMESTAMP(3), 'ACCEPTED', '2031-03-05 18:00:00', '[]', '{\"tech\":[],\"qc\":[]}', '[]', " +
+      "'[]', '{}', '' FROM seq_1_to_5001");
+    try {
+      const r = await get(`/api/calendar?start=${day}&end=${day}`);
+      assert.equal(r.status, 200);
+      assert.equal(r.json.data.jobs.length, 5000);
+      assert.equal(r.json.data.truncated, true);
+    } finally {
+      sql("DELETE FROM jobs WHERE id LIKE 'cut%'");
+    }
+  });
 });
 
 // One HTTP/1.1 exchange over a raw socket, to count the bytes on the wire.
