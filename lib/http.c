@@ -155,24 +155,6 @@ http_param(const struct http_req *req, const char *key)
 	return NULL;
 }
 
-int
-http_params_only(const struct http_req *req, const char *const *names,
-    const char **unknown)
-{
-	size_t	 i, j;
-
-	for (i = 0; i < req->nparams; i++) {
-		for (j = 0; names[j] != NULL; j++)
-			if (strcmp(req->params[i].key, names[j]) == 0)
-				break;
-		if (names[j] == NULL) {
-			*unknown = req->params[i].key;
-			return 0;
-		}
-	}
-	return 1;
-}
-
 /* A name fit to repeat in a message: short, of letters, digits, _ . - */
 static int
 printable_name(const char *s)

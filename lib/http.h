@@ -135,9 +135,6 @@ int	 http_params_check(struct http_req *, const struct http_pdef *defs,
 void	 http_allow(unsigned methods, char *buf, size_t bufsz);
 /* The index of s in the NULL-terminated list, or -1. */
 int	 http_in_list(const char *s, const char *const *list);
-/* 1 when every parameter is one of the NULL-terminated names. */
-int	 http_params_only(const struct http_req *, const char *const *names,
-	    const char **unknown);
 
 /* A job id: 1 to JOBS_ID_MAX of [A-Za-z0-9_-].  Returns 1 or 0. */
 int	 http_valid_id(const char *);
