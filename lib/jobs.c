@@ -1,9 +1,8 @@
 /*
  * Jobs.  fields[] below is the single source of the job's columns: for
- * each column (COL_…, in the order of the table in sql/001-jobs.sql as
- * SQL_JOB_GET reads it) its name, its JSON name, its type and owner (the
- * field-ownership rule), and for the staff fields the PATCH's shape check
- * and merge.  The staff PATCH, its UPDATE's arguments, the job's JSON and
+ * each column (COL_…, in the order SQL_JOB_GET reads them) its name, its
+ * JSON name, its type and owner (the field-ownership rule), and for the
+ * staff fields the PATCH's shape check and merge (lib/patch.c).  The staff PATCH, its UPDATE's arguments, the job's JSON and
  * the Square write's columns are all walks of it; a unit test holds every
  * statement's column list to it.
  */
