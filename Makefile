@@ -35,6 +35,8 @@ TEST_LIBS	 = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null)
 LIB_SRCS	 = lib/log.c lib/config.c lib/tz.c lib/db.c lib/http.c \
 		   lib/jobs.c lib/runs.c lib/app.c lib/api.c lib/square.c \
 		   lib/reconcile.c lib/webhook.c lib/origin.c lib/push.c lib/calendar.c lib/json.c
+LIB_SRCS	+= lib/patch.c
+LIB_SRCS	+= lib/square_json.c
 PROGS		 = calendar job reconcile webhook
 # The photo program alone links libvips, through objects of its own that
 # are not in libsafari.so (which every program loads): the calendar and

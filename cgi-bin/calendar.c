@@ -5,9 +5,10 @@
 #include "api.h"
 
 static const struct route routes[] = {
-	{ HTTP_M(HTTP_GET), "GET, HEAD", "/api/calendar", 0, 0, api_calendar },
-	{ HTTP_M(HTTP_GET), "GET, HEAD", "/api/health", 0, 0, api_health },
-	{ HTTP_M(HTTP_GET), "GET, HEAD", "/api/me", 0, 0, api_me },
+	{ HTTP_M(HTTP_GET), "/api/calendar", 0, 0, api_calendar_params,
+	    api_calendar },
+	{ HTTP_M(HTTP_GET), "/api/health", 0, 0, NULL, api_health },
+	{ HTTP_M(HTTP_GET), "/api/me", 0, 0, NULL, api_me },
 };
 
 int

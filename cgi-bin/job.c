@@ -4,8 +4,8 @@
 #include "api.h"
 
 static const struct route routes[] = {
-	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_PATCH), "GET, HEAD, PATCH",
-	    "/api/jobs/", 1, R_BODY | R_STAFF_WRITE, api_job },
+	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_PATCH), "/api/jobs/", 1,
+	    R_BODY | R_STAFF_WRITE, NULL, api_job },
 };
 
 int

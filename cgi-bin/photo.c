@@ -7,8 +7,8 @@
 #include "photos.h"
 
 static const struct route routes[] = {
-	{ HTTP_M(HTTP_POST) | HTTP_M(HTTP_DELETE), "POST, DELETE",
-	    "/api/jobs/", 1, R_STAFF_WRITE | R_RAW_BODY, api_photos },
+	{ HTTP_M(HTTP_POST) | HTTP_M(HTTP_DELETE), "/api/jobs/", 1,
+	    R_STAFF_WRITE | R_RAW_BODY, photos_params, api_photos },
 };
 
 int

@@ -5,9 +5,9 @@
 #include "api.h"
 
 static const struct route routes[] = {
-	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_POST), "GET, HEAD, POST",
-	    "/api/cron/reconcile", 0, 0, api_cron },
-	{ HTTP_M(HTTP_GET), "GET, HEAD", "/api/reconcile/runs", 0, 0,
+	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_POST), "/api/cron/reconcile", 0, 0,
+	    api_cron_params, api_cron },
+	{ HTTP_M(HTTP_GET), "/api/reconcile/runs", 0, 0, api_runs_params,
 	    api_runs },
 };
 

@@ -4,8 +4,8 @@
 #include "api.h"
 
 static const struct route routes[] = {
-	{ HTTP_M(HTTP_POST), "POST", "/api/webhooks/square", 0, R_BODY,
-	    api_webhook },
+	{ HTTP_M(HTTP_POST), "/api/webhooks/square", 0,
+	    R_BODY | R_ANY_QUERY, NULL, api_webhook },
 };
 
 int

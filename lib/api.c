@@ -1,5 +1,6 @@
 /*
- * Staff API handlers: calendar, job, runs; and the health check.
+ * The handlers of api.h: calendar, job, me, health, runs, the cron
+ * endpoint and the webhook; their contracts are in api.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +21,45 @@
 
 #define CALENDAR_MAX_DAYS	 62
 #define PATCH_DEPTH_MAX		 16	/* a PATCH body nests far less */
+#define RUNS_DEFAULT_LIMIT	 50
+#define RUNS_MAX_LIMIT		 200
+#define CRON_TOKEN_MAX		 1024	/* bytes of a ?token= */
+
+const struct http_pdef api_calendar_params[] = {
+	[CAL_START] = { "start", HTTP_P_DATE, 0, 0, NULL },
+	[CAL_END] = { "end", HTTP_P_DATE, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+const struct http_pdef api_runs_params[] = {
+	[RUNS_LIMIT] = { "limit", HTTP_P_INT, 1, RUNS_MAX_LIMIT, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+const struct http_pdef api_cron_params[] = {
+	[CRON_TOKEN] = { "token", HTTP_P_STR, 0, CRON_TOKEN_MAX, NULL },
+	[CRON_DRY_RUN] = { "dryRun", HTTP_P_BOOL, 0, 0, NULL },
+	[CRON_FROM] = { "from", HTTP_P_DATE, 0, 0, NULL },
+	[CRON_TO] = { "to", HTTP_P_DATE, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/*
+ * Whether the days from..to, and the day after them (where the range
+ * ends), are years of four digits that the day arithmetic may use: no
+ * answer ever carries a five-digit year.  1 or 0 with err set.
+ */
+static int
+days_fit(const struct tz_date *from, const struct tz_date *to, char *err,
+    size_t errsz)
+{
+	struct tz_date	 next;
+
+	tz_date_add(to, 1, &next);
+	if (from->year >= TZ_YEAR_MIN && next.year <= TZ_YEAR_MAX)
+		return 1;
+	snprintf(err, errsz, "the days must lie between %04d-01-01 and "
+	    "%04d-12-30", TZ_YEAR_MIN, TZ_YEAR_MAX);
+	return 0;
+}
 
 int
 api_calendar_range(const char *start, const char *end, time_t now,
@@ -49,6 +89,8 @@ api_calendar_range(const char *start, const char *end, time_t now,
 		snprintf(err, errsz, "end is before start");
 		return -1;
 	}
+	if (!days_fit(from, to, err, errsz))
+		return -1;
 	if (span > CALENDAR_MAX_DAYS) {
 		snprintf(err, errsz, "at most %d days at once",
 		    CALENDAR_MAX_DAYS);
@@ -57,24 +99,30 @@ api_calendar_range(const char *start, const char *end, time_t now,
 	return 0;
 }
 
+/* The settings the pages poll by: the business's zone and the interval. */
+static void
+with_settings(const struct app *app, struct json_object *data)
+{
+	json_object_object_add(data, "timezone",
+	    json_object_new_string(app->cfg.timezone));
+	json_object_object_add(data, "pollIntervalMs",
+	    json_object_new_int64(app->cfg.poll_interval_ms));
+}
+
 void
 api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 {
-	static const char *const names[] = { "start", "end", NULL };
 	struct tz_date	 from, to, next;
 	struct calendar_stamp st;
 	struct json_object *data, *jobs;
-	const char	*bad, *body;
+	const char	*body;
 	char		 err[128], a[16], b[16], now[32];
 	size_t		 len;
+	int		 cut;
 
-	if (!http_params_only(req, names, &bad)) {
-		http_error(resp, 400, "bad_request",
-		    "unknown query parameter; use start and end", NULL);
-		return;
-	}
-	if (api_calendar_range(http_param(req, "start"), http_param(req,
-	    "end"), time(NULL), &from, &to, err, sizeof(err)) == -1) {
+	if (api_calendar_range(req->values[CAL_START].s,
+	    req->values[CAL_END].s, time(NULL), &from, &to, err,
+	    sizeof(err)) == -1) {
 		http_error(resp, 400, "bad_request", err, NULL);
 		return;
 	}
@@ -97,24 +145,24 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 	resp->status = 200;
 	if ((body = calendar_cached(resp->etag, &len)) == NULL) {
 		if (jobs_calendar(app->db, tz_day_start(&from),
-		    tz_day_start(&next), &jobs) == -1) {
+		    tz_day_start(&next), &jobs, &cut) == -1) {
 			app_db_error(app, resp);
 			resp->etag[0] = '\0';
 			return;
 		}
-		tz_format_rfc3339(time(NULL), now, sizeof(now));
 		data = json_object_new_object();
 		json_object_object_add(data, "start", json_object_new_string(a));
 		json_object_object_add(data, "end", json_object_new_string(b));
-		json_object_object_add(data, "timezone",
-		    json_object_new_string(app->cfg.timezone));
-		json_object_object_add(data, "pollIntervalMs",
-		    json_object_new_int64(app->cfg.poll_interval_ms));
+		with_settings(app, data);
 		json_object_object_add(data, "pollIntervalPushMs",
 		    json_object_new_int64(app->cfg.poll_interval_push_ms));
+		tz_format_rfc3339(time(NULL), now, sizeof(now));
 		json_object_object_add(data, "generatedAt",
 		    json_object_new_string(now));
 		json_object_object_add(data, "jobs", jobs);
+		/* More jobs than JOBS_CALENDAR_MAX: the list is cut. */
+		json_object_object_add(data, "truncated",
+		    json_object_new_boolean(cut));
 		http_ok(resp, 200, data);
 		body = json_object_to_json_string_length(resp->json,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
@@ -157,6 +205,26 @@ api_parse_if_match(const char *s, int64_t *out)
 	return 0;
 }
 
+int
+api_if_match(const struct http_req *req, int required, int64_t *expected,
+    struct http_resp *resp)
+{
+	*expected = -1;
+	if (req->headers[HDR_IF_MATCH] == NULL) {
+		if (!required)
+			return 0;
+		http_error(resp, 428, "precondition_required", "Send If-Match "
+		    "with the version you saw, e.g. If-Match: \"3\".", NULL);
+		return -1;
+	}
+	if (api_parse_if_match(req->headers[HDR_IF_MATCH], expected) == -1) {
+		http_error(resp, 400, "bad_request", "If-Match must be a job "
+		    "version such as \"3\".", NULL);
+		return -1;
+	}
+	return 0;
+}
+
 /* The job answer gets the business's zone: the job page needs no calendar. */
 static struct json_object *
 job_with_zone(const struct app *app, struct json_object *job)
@@ -194,7 +262,8 @@ job_get(struct app *app, struct http_req *req, struct http_resp *resp)
 
 /* Tell the open pages that a staff PATCH changed job id (now as job). */
 static void
-push_patched(struct app *app, const char *id, struct json_object *job)
+push_patched(struct app *app, const char *id, struct json_object *job,
+    int64_t version)
 {
 	struct json_object	*v;
 	struct push_job		 e;
@@ -206,8 +275,7 @@ push_patched(struct app *app, const char *id, struct json_object *job)
 		return;
 	memset(&e, 0, sizeof(e));
 	snprintf(e.id, sizeof(e.id), "%s", id);
-	if (json_object_object_get_ex(job, "version", &v))
-		e.version = json_object_get_int64(v);
+	e.version = version;
 	push_set_days(&e, when, 0);
 	push_jobs(app->cfg.push_socket, &e, 1);
 }
@@ -215,20 +283,12 @@ push_patched(struct app *app, const char *id, struct json_object *job)
 static void
 job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 {
-	struct json_object	*body = NULL, *job = NULL, *v;
+	struct json_object	*body = NULL, *job = NULL;
 	char			 err[192];
-	int64_t			 expected;
+	int64_t			 expected, version = 0;
 
-	if (req->headers[HDR_IF_MATCH] == NULL) {
-		http_error(resp, 428, "precondition_required", "Send If-Match "
-		    "with the version you edited, e.g. If-Match: \"3\".", NULL);
+	if (api_if_match(req, 1, &expected, resp) == -1)
 		return;
-	}
-	if (api_parse_if_match(req->headers[HDR_IF_MATCH], &expected) == -1) {
-		http_error(resp, 400, "bad_request", "If-Match must be a job "
-		    "version such as \"3\".", NULL);
-		return;
-	}
 	switch (json_body_parse(req->body, req->bodylen, PATCH_DEPTH_MAX, 0,
 	    &body, err, sizeof(err))) {
 	case JSON_BODY_OK:
@@ -245,13 +305,12 @@ job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 		goto out;
 	}
 	switch (jobs_patch(app->db, req->id, expected, body,
-	    req->remote_user[0] ? req->remote_user : NULL, &job, err,
-	    sizeof(err))) {
+	    req->remote_user[0] ? req->remote_user : NULL, &job, &version,
+	    err, sizeof(err))) {
 	case PATCH_OK:
-		if (json_object_object_get_ex(job, "version", &v))
-			snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"",
-			    (long long)json_object_get_int64(v));
-		push_patched(app, req->id, job);	/* committed */
+		snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"",
+		    (long long)version);
+		push_patched(app, req->id, job, version);	/* committed */
 		http_ok(resp, 200, job_with_zone(app, job));
 		break;
 	case PATCH_NOT_FOUND:
@@ -259,9 +318,8 @@ job_patch(struct app *app, struct http_req *req, struct http_resp *resp)
 		    NULL);
 		break;
 	case PATCH_CONFLICT:
-		if (json_object_object_get_ex(job, "version", &v))
-			snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"",
-			    (long long)json_object_get_int64(v));
+		snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"",
+		    (long long)version);
 		http_error(resp, 409, "version_conflict", "Someone else "
 		    "changed this job; here it is as it now stands.",
 		    job_with_zone(app, job));
@@ -281,13 +339,7 @@ void
 api_job(struct app *app, struct http_req *req, struct http_resp *resp)
 {
 	if (!http_valid_id(req->id)) {
-		http_error(resp, 400, "bad_request", "A job id is 1-64 "
-		    "letters, digits, '-' or '_'.", NULL);
-		return;
-	}
-	if (req->nparams > 0) {
-		http_error(resp, 400, "bad_request", "This endpoint takes no "
-		    "query parameters.", NULL);
+		http_error_bad_id(resp, "job id");
 		return;
 	}
 	resp->poll_ms = app->cfg.poll_interval_ms;
@@ -334,11 +386,6 @@ api_me(struct app *app, struct http_req *req, struct http_resp *resp)
 	struct json_object	*data;
 
 	(void)app;
-	if (req->nparams > 0) {
-		http_error(resp, 400, "bad_request", "This endpoint takes no "
-		    "query parameters.", NULL);
-		return;
-	}
 	data = json_object_new_object();
 	json_object_object_add(data, "user", req->remote_user[0] == '\0' ?
 	    NULL : json_object_new_string(req->remote_user));
@@ -348,36 +395,17 @@ api_me(struct app *app, struct http_req *req, struct http_resp *resp)
 void
 api_runs(struct app *app, struct http_req *req, struct http_resp *resp)
 {
-	static const char *const names[] = { "limit", NULL };
 	struct json_object	*data, *runs;
-	const char		*bad, *s;
-	char			*end;
-	long			 limit = 50;
+	long			 limit = RUNS_DEFAULT_LIMIT;
 
-	if (!http_params_only(req, names, &bad)) {
-		http_error(resp, 400, "bad_request", "unknown query "
-		    "parameter; use limit", NULL);
-		return;
-	}
-	if ((s = http_param(req, "limit")) != NULL) {
-		errno = 0;
-		limit = strtol(s, &end, 10);
-		if (*s == '\0' || *end != '\0' || errno != 0 || limit < 1 ||
-		    limit > 200) {
-			http_error(resp, 400, "bad_request", "limit must be "
-			    "1 to 200", NULL);
-			return;
-		}
-	}
+	if (req->values[RUNS_LIMIT].s != NULL)
+		limit = (long)req->values[RUNS_LIMIT].i;
 	if (runs_list(app->db, limit, &runs) == -1) {
 		app_db_error(app, resp);
 		return;
 	}
 	data = json_object_new_object();
-	json_object_object_add(data, "pollIntervalMs",
-	    json_object_new_int64(app->cfg.poll_interval_ms));
-	json_object_object_add(data, "timezone",
-	    json_object_new_string(app->cfg.timezone));
+	with_settings(app, data);
 	json_object_object_add(data, "runs", runs);
 	/* The ETag is a hash of the answer: a poll of unchanged runs is a 304. */
 	snprintf(resp->etag, sizeof(resp->etag), "\"r%016llx\"",
@@ -401,23 +429,7 @@ cron_token(const struct http_req *req)
 
 	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
 		return h + 7;
-	return http_param(req, "token");
-}
-
-static int
-parse_bool(const char *s, int *out)
-{
-	if (s == NULL) {
-		*out = 0;
-		return 0;
-	}
-	if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
-		*out = 1;
-	else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
-		*out = 0;
-	else
-		return -1;
-	return 0;
+	return req->values[CRON_TOKEN].s;
 }
 
 /*
@@ -447,11 +459,17 @@ api_reconcile_window(const struct config *cfg, const char *from,
 		return -1;
 	}
 	span = tz_date_days(&b) - tz_date_days(&a) + 1;
-	if (span < 1 || span > RECONCILE_MAX_WINDOW_DAYS) {
-		snprintf(err, errsz, span < 1 ? "to is before from" :
-		    "at most 366 days at once");
+	if (span < 1) {
+		snprintf(err, errsz, "to is before from");
 		return -1;
 	}
+	if (span > RECONCILE_MAX_WINDOW_DAYS) {
+		snprintf(err, errsz, "at most %d days at once",
+		    RECONCILE_MAX_WINDOW_DAYS);
+		return -1;
+	}
+	if (!days_fit(&a, &b, err, errsz))
+		return -1;
 	tz_date_add(&b, 1, &next);
 	*start = tz_day_start(&a);
 	*end = tz_day_start(&next);
@@ -461,13 +479,10 @@ api_reconcile_window(const struct config *cfg, const char *from,
 void
 api_cron(struct app *app, struct http_req *req, struct http_resp *resp)
 {
-	static const char *const names[] =
-	    { "token", "dryRun", "from", "to", NULL };
 	struct reconcile_result	 res;
-	const char		*bad, *token;
+	const char		*token;
 	char			 err[160];
 	time_t			 start, end;
-	int			 dry;
 	enum reconcile_status	 st;
 
 	if (app->cfg.cron_secret == NULL) {
@@ -481,24 +496,15 @@ api_cron(struct app *app, struct http_req *req, struct http_resp *resp)
 		    "required.", NULL);
 		return;
 	}
-	if (!http_params_only(req, names, &bad)) {
-		http_error(resp, 400, "bad_request", "unknown query parameter; "
-		    "use dryRun, from and to", NULL);
-		return;
-	}
-	if (parse_bool(http_param(req, "dryRun"), &dry) == -1) {
-		http_error(resp, 400, "bad_request", "dryRun must be true or "
-		    "false", NULL);
-		return;
-	}
-	if (api_reconcile_window(&app->cfg, http_param(req, "from"),
-	    http_param(req, "to"), time(NULL), &start, &end, err,
+	if (api_reconcile_window(&app->cfg, req->values[CRON_FROM].s,
+	    req->values[CRON_TO].s, time(NULL), &start, &end, err,
 	    sizeof(err)) == -1) {
 		http_error(resp, 400, "bad_request", err, NULL);
 		return;
 	}
-	st = reconcile_run(app->db, &app->cfg, start, end, dry,
-	    http_param(req, "from") != NULL ? "backfill" : "cron", &res);
+	st = reconcile_run(app->db, &app->cfg, start, end,
+	    (int)req->values[CRON_DRY_RUN].i, req->values[CRON_FROM].s != NULL ?
+	    "backfill" : "cron", &res);
 	switch (st) {
 	case RECONCILE_OK:
 		http_ok(resp, 200, reconcile_summary(&res));

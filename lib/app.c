@@ -18,7 +18,6 @@
 #include <fcgiapp.h>
 
 #include "app.h"
-#include "calendar.h"
 #include "db.h"
 #include "log.h"
 #include "origin.h"
@@ -48,7 +47,6 @@ app_free(struct app *app)
 	db_free(app->db);
 	config_free(&app->cfg);
 	curl_global_cleanup();
-	calendar_cache_free();
 	memset(app, 0, sizeof(*app));
 }
 
@@ -98,23 +96,32 @@ same_origin(const struct app *app, const struct http_req *req)
 	    req->headers[HDR_ORIGIN]);
 }
 
-void
-app_dispatch(struct app *app, const struct route *routes, size_t n,
-    struct http_req *req, struct http_resp *resp)
+/* The route of the request's path (matched once), or NULL. */
+static const struct route *
+route_find(const struct route *routes, size_t n, struct http_req *req)
 {
-	const struct route	*r = NULL;
-	size_t			 i;
+	size_t	 i;
 
-	for (i = 0; i < n && r == NULL; i++)
+	for (i = 0; i < n; i++)
 		if (route_match(&routes[i], req))
-			r = &routes[i];
+			return &routes[i];
+	return NULL;
+}
+
+/* The front-line checks of route r, then its handler. */
+static void
+dispatch(struct app *app, const struct route *r, struct http_req *req,
+    struct http_resp *resp)
+{
+	char	 err[256];
+
 	if (r == NULL) {
 		http_error(resp, 404, "not_found", "No such endpoint.", NULL);
 		return;
 	}
 	if (!(r->methods & HTTP_M(req->method)) &&
 	    !(req->method == HTTP_HEAD && (r->methods & HTTP_M(HTTP_GET)))) {
-		resp->allow = r->allow;
+		http_allow(r->methods, resp->allow, sizeof(resp->allow));
 		http_error(resp, 405, "method_not_allowed",
 		    "This endpoint does not take that method.", NULL);
 		return;
@@ -122,6 +129,11 @@ app_dispatch(struct app *app, const struct route *routes, size_t n,
 	if (!app->config_ok) {
 		http_error(resp, 503, "misconfigured", "The server is "
 		    "misconfigured; its log names the setting.", NULL);
+		return;
+	}
+	if (!(r->flags & R_ANY_QUERY) &&
+	    http_params_check(req, r->params, err, sizeof(err)) != 0) {
+		http_error(resp, 400, "bad_request", err, NULL);
 		return;
 	}
 	if ((r->flags & R_STAFF_WRITE) && req->method != HTTP_GET &&
@@ -144,6 +156,13 @@ app_dispatch(struct app *app, const struct route *routes, size_t n,
 		}
 	}
 	r->handler(app, req, resp);
+}
+
+void
+app_dispatch(struct app *app, const struct route *routes, size_t n,
+    struct http_req *req, struct http_resp *resp)
+{
+	dispatch(app, route_find(routes, n, req), req, resp);
 }
 
 /* ---- FastCGI and CGI I/O ------------------------------------------ */
@@ -187,18 +206,6 @@ cgi_write(void *ctx, const char *buf, size_t n)
 	return fwrite(buf, 1, n, stdout) == n ? 0 : -1;
 }
 
-/* Does the route of this request take a body? */
-static int
-wants_body(const struct route *routes, size_t n, struct http_req *req)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (route_match(&routes[i], req))
-			return (routes[i].flags & R_BODY) != 0;
-	return 0;
-}
-
 /* A request variable (FastCGI parameter, or CGI environment). */
 static const char *
 io_param(const struct http_io *io, const char *name)
@@ -226,15 +233,18 @@ serve_one(struct app *app, const struct route *routes, size_t n,
 {
 	struct http_req		 req;
 	struct http_resp	 resp;
+	const struct route	*r = NULL;
 	char			 err[160];
 	int			 status;
 
 	memset(&resp, 0, sizeof(resp));
 	status = http_req_parse(&req, io, 0, err, sizeof(err));
 	req.io = io;
-	if (status == 0)
+	if (status == 0) {
 		set_scheme(app, io, &req);
-	if (status == 0 && wants_body(routes, n, &req))
+		r = route_find(routes, n, &req);
+	}
+	if (status == 0 && r != NULL && (r->flags & R_BODY))
 		status = http_req_read_body(&req, io, err, sizeof(err));
 	if (status == 413)
 		http_error(&resp, 413, "payload_too_large", err, NULL);
@@ -242,7 +252,7 @@ serve_one(struct app *app, const struct route *routes, size_t n,
 		http_error(&resp, status, status == 400 ? "bad_request" :
 		    "internal_error", err, NULL);
 	else
-		app_dispatch(app, routes, n, &req, &resp);
+		dispatch(app, r, &req, &resp);
 	if (resp.status == 0)
 		http_error(&resp, 500, "internal_error",
 		    "The server could not complete the request.", NULL);
@@ -352,7 +362,7 @@ static int
 supervise(struct app *app, const struct route *routes, size_t n,
     const char *path, const struct sockperm *sp, int nworkers)
 {
-	pid_t	 pids[16], pid;
+	pid_t	 pids[APP_WORKERS_MAX], pid;
 	int	 fd, i, status, running = 0;
 
 	if ((fd = open_socket(path, sp)) == -1)
@@ -405,6 +415,7 @@ app_serve(struct app *app, const struct route *routes, size_t n, int argc,
 	struct sigaction	 sa;
 	struct sockperm		 sp = { 0660, (gid_t)-1 };
 	const char		*sock = NULL, *errstr = NULL;
+	char			 msg[64];
 	long			 workers = 1, mode;
 	struct group		*gr;
 	char			*end;
@@ -432,8 +443,12 @@ app_serve(struct app *app, const struct route *routes, size_t n, int argc,
 		}
 		else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
 			workers = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || workers < 1 || workers > 16)
-				errstr = "--workers takes 1 to 16";
+			if (*end != '\0' || workers < 1 ||
+			    workers > APP_WORKERS_MAX) {
+				snprintf(msg, sizeof(msg), "--workers takes 1 "
+				    "to %d", APP_WORKERS_MAX);
+				errstr = msg;
+			}
 		} else if (strcmp(argv[i], "--check-config") == 0)
 			return app->config_ok ? 0 : 1;
 		else

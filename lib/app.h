@@ -14,6 +14,8 @@
 
 struct db;
 
+#define APP_WORKERS_MAX	 16	/* --workers: worker processes a socket */
+
 struct app {
 	const char	*progname;
 	struct config	 cfg;
@@ -26,14 +28,24 @@ enum route_flags {
 	R_STAFF_WRITE = 1 << 1,	/* login, JSON content type, same Origin */
 	R_RAW_BODY = 1 << 2,	/* the handler streams the body from req->io
 				   and checks its content type itself */
+	R_ANY_QUERY = 1 << 3,	/* the query is not the route's to check: the
+				   webhook's URL is whatever was registered */
 };
 
+/*
+ * One endpoint.  The dispatcher answers for it before the handler runs:
+ * 404 when no route's path matches, 405 with Allow (from methods) for
+ * another method, 503 when the configuration is bad, 400 naming an
+ * unknown or bad query parameter (params; not for R_ANY_QUERY), and for
+ * R_STAFF_WRITE writes
+ * 403 (foreign Origin), 401 (no login) and 415 (not JSON).
+ */
 struct route {
-	unsigned	 methods;	/* HTTP_M(HTTP_GET) | … */
-	const char	*allow;		/* the Allow header for 405 */
+	unsigned	 methods;	/* HTTP_M(HTTP_GET) | …; GET brings HEAD */
 	const char	*path;		/* exact, or a prefix ending in '/' */
 	int		 has_id;	/* path + "{id}" */
 	unsigned	 flags;
+	const struct http_pdef *params;	/* query parameters; NULL: none */
 	void		 (*handler)(struct app *, struct http_req *,
 			    struct http_resp *);
 };
@@ -46,7 +58,10 @@ struct route {
 int	 app_init(struct app *, const char *progname);
 void	 app_free(struct app *);
 
-/* Route and answer one parsed request.  Exposed for tests. */
+/*
+ * Route and answer one parsed request (its body already read when the
+ * route takes one).  Exposed for tests.
+ */
 void	 app_dispatch(struct app *, const struct route *, size_t nroutes,
 	    struct http_req *, struct http_resp *);
 
@@ -56,9 +71,10 @@ void	 app_dispatch(struct app *, const struct route *, size_t nroutes,
  * worker processes, kept alive (the socket is made with mode
  * "--socket-mode" (default 0660, never open to other users) and group
  * "--socket-group" (default the process's own): put it where only the web
- * server's group can reach it, in a 0750 directory); FastCGI on stdin when a FastCGI server
- * started it; one request when run as CGI.  "--check-config" only checks
- * the configuration.  Returns the exit status.
+ * server's group can reach it, in a 0750 directory); FastCGI on stdin
+ * when a FastCGI server started it; one request when run as CGI.
+ * "--check-config" only checks the configuration.  Returns the exit
+ * status.
  */
 int	 app_serve(struct app *, const struct route *, size_t nroutes,
 	    int argc, char *argv[]);

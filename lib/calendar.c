@@ -128,9 +128,13 @@ calendar_cached(const char *etag, size_t *len)
 const char *
 calendar_store(const char *etag, const char *body, size_t len)
 {
+	static int		 registered;
 	struct cal_entry	*e = &cache[cache_next++ % CAL_CACHE];
 	char			*copy;
 
+	/* The cache is this file's alone: it frees itself at exit. */
+	if (!registered && atexit(calendar_cache_free) == 0)
+		registered = 1;
 	if ((copy = malloc(len + 1)) == NULL)
 		return NULL;		/* the cache is only a cache */
 	memcpy(copy, body, len);

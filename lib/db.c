@@ -16,6 +16,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "tz.h"
 
 #define DB_CACHE_MAX	 128	/* prepared statements kept per connection */
 #define DB_ARGS_MAX	 8192	/* placeholders per statement */
@@ -509,4 +510,41 @@ db_sql_repeat(const char *head, const char *one, size_t n, const char *tail)
 	}
 	stpcpy(p, tail);
 	return s;
+}
+
+int
+db_time_rfc3339(const char *s, char *buf, size_t bufsz)
+{
+	size_t	 len;
+
+	/* "2026-11-25 17:00:00" or "2026-11-25 17:00:00.123" */
+	if (s == NULL || ((len = strlen(s)) != 19 && len != 23) ||
+	    s[10] != ' ')
+		return -1;
+	if (len == 23)
+		snprintf(buf, bufsz, "%.10sT%.12sZ", s, s + 11);
+	else
+		snprintf(buf, bufsz, "%.10sT%.8sZ", s, s + 11);
+	return 0;
+}
+
+time_t
+db_time_parse(const char *s)
+{
+	char	 buf[32];
+	time_t	 t;
+
+	if (s == NULL || strlen(s) < 19)
+		return 0;
+	snprintf(buf, sizeof(buf), "%.10sT%.8sZ", s, s + 11);
+	return tz_parse_rfc3339(buf, &t) == 0 ? t : 0;
+}
+
+void
+db_time_format(time_t t, char *buf, size_t bufsz)
+{
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S", &tm);
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 struct config;
 
@@ -66,10 +67,12 @@ struct db	*db_new(const struct config *cfg);
 void		 db_free(struct db *);		/* NULL is fine */
 
 /*
- * Run one prepared statement (sql must be a string constant: statements
- * are cached by address) with nargs parameters.  With res non-NULL the
- * rows are returned in *res (free with db_res_free).  *affected, when
- * given, gets the rows changed, *insert_id the AUTO_INCREMENT value.
+ * Run one prepared statement with nargs parameters.  Statements are
+ * prepared once per connection and cached by their text (a copy; the
+ * oldest of DB_CACHE_MAX goes), so sql may be built per call, as with
+ * db_sql_repeat.  With res non-NULL the rows are returned in *res (free
+ * with db_res_free).  *affected, when given, gets the rows changed;
+ * db_insert_id gives the AUTO_INCREMENT value.
  * A lost connection outside a transaction is made again and the
  * statement retried once.  Returns 0, or -1 (logged; db_down tells
  * whether the database is unreachable).
@@ -98,6 +101,17 @@ unsigned long	 db_round_trips(const struct db *);
  */
 char		*db_sql_repeat(const char *head, const char *one, size_t n,
 		    const char *tail);
+
+/*
+ * Times as the database keeps them: DATETIME text in UTC,
+ * "YYYY-MM-DD HH:MM:SS[.fff]".  Pure.
+ */
+/* As RFC 3339 ("…T…Z") into buf.  0, or -1 if s is NULL or malformed. */
+int		 db_time_rfc3339(const char *s, char *buf, size_t bufsz);
+/* As a time_t; 0 if s is NULL or malformed. */
+time_t		 db_time_parse(const char *s);
+/* t as "YYYY-MM-DD HH:MM:SS" into buf (24 bytes are enough). */
+void		 db_time_format(time_t t, char *buf, size_t bufsz);
 
 void		 db_res_free(struct db_res *);	/* NULL is fine */
 const char	*db_cell(const struct db_res *, size_t row, size_t col);

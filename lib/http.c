@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "http.h"
+#include "jobs.h"
 
 static const char *const methods[HTTP__MAX] = {
 	"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS", NULL,
@@ -154,22 +155,140 @@ http_param(const struct http_req *req, const char *key)
 	return NULL;
 }
 
-int
-http_params_only(const struct http_req *req, const char *const *names,
-    const char **unknown)
+/* A name fit to repeat in a message: short, of letters, digits, _ . - */
+static int
+printable_name(const char *s)
 {
-	size_t	 i, j;
+	size_t	 i;
 
-	for (i = 0; i < req->nparams; i++) {
-		for (j = 0; names[j] != NULL; j++)
-			if (strcmp(req->params[i].key, names[j]) == 0)
-				break;
-		if (names[j] == NULL) {
-			*unknown = req->params[i].key;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i == 32 || (!isalnum((unsigned char)s[i]) &&
+		    strchr("_.-", s[i]) == NULL))
 			return 0;
+	return i > 0;
+}
+
+/* Parse v as a parameter of type def into out.  0, or -1 with err. */
+static int
+param_parse(const struct http_pdef *d, const char *v, struct http_value *out,
+    char *err, size_t errsz)
+{
+	char		*end;
+	size_t		 len = strlen(v), i;
+
+	out->s = v;
+	switch (d->type) {
+	case HTTP_P_DATE:
+		if (tz_parse_date(v, &out->date) == 0)
+			return 0;
+		snprintf(err, errsz, "%s must be a real date as YYYY-MM-DD",
+		    d->name);
+		return -1;
+	case HTTP_P_BOOL:
+		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+			out->i = 1;
+		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+			out->i = 0;
+		else {
+			snprintf(err, errsz, "%s must be true or false",
+			    d->name);
+			return -1;
 		}
+		return 0;
+	case HTTP_P_INT:
+		/* Digits only: no sign, no space, no "0x" (strtoll takes
+		 * all of these). */
+		errno = 0;
+		if (len > 0 && len <= 18 && strspn(v, "0123456789") == len) {
+			out->i = strtoll(v, &end, 10);
+			if (errno == 0 && out->i >= d->min && out->i <= d->max)
+				return 0;
+		}
+		snprintf(err, errsz, "%s must be a whole number from %lld to "
+		    "%lld", d->name, d->min, d->max);
+		return -1;
+	case HTTP_P_ENUM:
+		if ((out->i = http_in_list(v, d->values)) != -1)
+			return 0;
+		len = (size_t)snprintf(err, errsz, "%s must be", d->name);
+		for (i = 0; d->values[i] != NULL && len < errsz; i++)
+			len += (size_t)snprintf(err + len, errsz - len, "%s%s",
+			    i == 0 ? " " : d->values[i + 1] == NULL ? " or " :
+			    ", ", d->values[i]);
+		return -1;
+	case HTTP_P_STR:
+		if ((long long)len <= d->max)
+			return 0;
+		snprintf(err, errsz, "%s is longer than %lld bytes", d->name,
+		    d->max);
+		return -1;
 	}
-	return 1;
+	return -1;
+}
+
+int
+http_in_list(const char *s, const char *const *list)
+{
+	int	 i;
+
+	for (i = 0; list != NULL && list[i] != NULL; i++)
+		if (strcmp(s, list[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+http_params_check(struct http_req *req, const struct http_pdef *defs,
+    char *err, size_t errsz)
+{
+	size_t	 i, j, n = 0, len;
+
+	memset(req->values, 0, sizeof(req->values));
+	while (defs != NULL && defs[n].name != NULL && n < HTTP_PARAMS_MAX)
+		n++;
+	for (i = 0; i < req->nparams; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(req->params[i].key, defs[j].name) == 0)
+				break;
+		if (j < n) {
+			if (param_parse(&defs[j], req->params[i].value,
+			    &req->values[j], err, errsz) == -1)
+				return 400;
+			continue;
+		}
+		/* Unknown: name it (when it is safe to repeat) and the
+		 * ones this endpoint takes. */
+		if (printable_name(req->params[i].key))
+			len = (size_t)snprintf(err, errsz, "unknown query "
+			    "parameter \"%s\"", req->params[i].key);
+		else
+			len = (size_t)snprintf(err, errsz, "an unknown query "
+			    "parameter");
+		for (j = 0; j < n && len < errsz; j++)
+			len += (size_t)snprintf(err + len, errsz - len,
+			    "%s%s", j == 0 ? "; use " : j + 1 == n ? " or " :
+			    ", ", defs[j].name);
+		if (n == 0 && len < errsz)
+			snprintf(err + len, errsz - len, "; this endpoint "
+			    "takes none");
+		return 400;
+	}
+	return 0;
+}
+
+void
+http_allow(unsigned mask, char *buf, size_t bufsz)
+{
+	size_t	 len = 0;
+	int	 m;
+
+	if (mask & HTTP_M(HTTP_GET))
+		mask |= HTTP_M(HTTP_HEAD);
+	buf[0] = '\0';
+	for (m = 0; m < HTTP_OTHER; m++)
+		if ((mask & HTTP_M(m)) && len < bufsz)
+			len += (size_t)snprintf(buf + len, bufsz - len, "%s%s",
+			    len > 0 ? ", " : "", methods[m]);
 }
 
 int
@@ -178,7 +297,7 @@ http_valid_id(const char *s)
 	size_t	 i;
 
 	for (i = 0; s[i] != '\0'; i++)
-		if (i == 64 || (!isalnum((unsigned char)s[i]) &&
+		if (i == JOBS_ID_MAX || (!isalnum((unsigned char)s[i]) &&
 		    s[i] != '_' && s[i] != '-'))
 			return 0;
 	return i > 0;
@@ -307,6 +426,16 @@ http_req_clear(struct http_req *req)
 }
 
 void
+http_error_bad_id(struct http_resp *resp, const char *what)
+{
+	char	 msg[128];
+
+	snprintf(msg, sizeof(msg), "A %s is 1-%d letters, digits, '-' or '_'.",
+	    what, JOBS_ID_MAX);
+	http_error(resp, 400, "bad_request", msg, NULL);
+}
+
+void
 http_ok(struct http_resp *resp, int status, struct json_object *data)
 {
 	struct json_object *o = json_object_new_object();
@@ -410,8 +539,8 @@ http_resp_write(const struct http_io *io, const struct http_resp *resp,
 	    resp->status, reason(resp->status),
 	    resp->etag[0] ? "ETag: " : "", resp->etag,
 	    resp->etag[0] ? "\r\n" : "",
-	    resp->allow ? "Allow: " : "", resp->allow ? resp->allow : "",
-	    resp->allow ? "\r\n" : "",
+	    resp->allow[0] ? "Allow: " : "", resp->allow,
+	    resp->allow[0] ? "\r\n" : "",
 	    resp->poll_ms > 0 ? "X-Poll-Interval-Ms: " : "",
 	    resp->poll_ms > 0 ? resp->poll_ms : 0L,
 	    resp->poll_ms > 0 ? "\r\n" : "",

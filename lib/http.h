@@ -1,9 +1,12 @@
 /*
  * HTTP for the FastCGI programs: the request as parsed at the edge
  * (method, path, bounded query parameters and body, the few headers we
- * use), the JSON envelope, ETags, and the dispatcher that does the
- * front-line checks before a handler runs.  The same code serves plain
- * CGI (shared hosting) and FastCGI: struct http_io hides the difference.
+ * use), the query parameters checked against a route's table, the JSON
+ * envelope, ETags and the answer written out.  The dispatcher that runs
+ * the front-line checks and the handlers is app_dispatch (lib/app.c).
+ * The same code serves plain CGI (shared hosting) and FastCGI: struct
+ * http_io hides the difference.  Nothing here blocks but the reads and
+ * writes of http_io.
  */
 #ifndef HTTP_H
 #define HTTP_H
@@ -11,6 +14,8 @@
 #include <stddef.h>
 
 #include <json-c/json.h>
+
+#include "tz.h"
 
 #define HTTP_BODY_MAX		(64 * 1024)
 #define HTTP_PATH_MAX		512
@@ -38,6 +43,34 @@ struct http_param {
 	char		*value;		/* owned, percent-decoded */
 };
 
+/*
+ * The query parameters a route takes, kcgi's kvalid way: a table of
+ * names and validators (the route's; "{ NULL }" ends it), checked by
+ * http_params_check before any handler runs.  Handlers read the parsed
+ * values in req->values, by their index in the table.
+ */
+enum http_ptype {
+	HTTP_P_DATE,		/* YYYY-MM-DD, a real date */
+	HTTP_P_BOOL,		/* true, false, 1 or 0 */
+	HTTP_P_INT,		/* digits only, from min to max */
+	HTTP_P_STR,		/* any text of at most max bytes */
+	HTTP_P_ENUM,		/* one of values; .i is its index */
+};
+
+struct http_pdef {
+	const char	*name;
+	enum http_ptype	 type;
+	long long	 min;		/* HTTP_P_INT */
+	long long	 max;		/* HTTP_P_INT; HTTP_P_STR: bytes */
+	const char *const *values;	/* HTTP_P_ENUM: NULL-terminated */
+};
+
+struct http_value {
+	const char	*s;		/* as sent (in req->params); NULL: absent */
+	long long	 i;		/* HTTP_P_INT, HTTP_P_BOOL (0 or 1) */
+	struct tz_date	 date;		/* HTTP_P_DATE */
+};
+
 enum http_header {
 	HDR_CONTENT_TYPE, HDR_IF_MATCH, HDR_IF_NONE_MATCH, HDR_ORIGIN,
 	HDR_HOST, HDR_AUTHORIZATION, HDR_SQUARE_SIGNATURE, HDR__MAX
@@ -54,6 +87,8 @@ struct http_req {
 	char		*body;			/* owned, NUL-terminated */
 	size_t		 bodylen;
 	const char	*id;		/* a route's {id}, points into path */
+	/* The route's parameters, parsed: values[i] is its table's row i. */
+	struct http_value values[HTTP_PARAMS_MAX];
 	/* Where the body comes from, for R_RAW_BODY handlers (borrowed). */
 	const struct http_io *io;
 };
@@ -62,7 +97,7 @@ struct http_resp {
 	int		 status;
 	struct json_object *json;	/* owned: the whole envelope */
 	char		 etag[96];	/* with its quotes; "" for none */
-	const char	*allow;		/* Allow header for 405, static */
+	char		 allow[64];	/* Allow header for 405; "" for none */
 	long		 poll_ms;	/* X-Poll-Interval-Ms when > 0 */
 	char		*raw;		/* owned: a body already serialised */
 	size_t		 rawlen;
@@ -89,12 +124,22 @@ int	 http_query_parse(struct http_req *, const char *query, char *err,
 	    size_t errsz);
 /* The value of query parameter key, or NULL. */
 const char *http_param(const struct http_req *, const char *key);
-/* 1 when every parameter is one of the NULL-terminated names. */
-int	 http_params_only(const struct http_req *, const char *const *names,
-	    const char **unknown);
+/*
+ * Check the request's query parameters against defs (ended by a NULL
+ * name; NULL: none taken) and fill req->values.  Returns 0, or 400 with
+ * a message in err that names the unknown or bad parameter.
+ */
+int	 http_params_check(struct http_req *, const struct http_pdef *defs,
+	    char *err, size_t errsz);
+/* The Allow header of these methods (HTTP_M bits; GET brings HEAD). */
+void	 http_allow(unsigned methods, char *buf, size_t bufsz);
+/* The index of s in the NULL-terminated list, or -1. */
+int	 http_in_list(const char *s, const char *const *list);
 
-/* A job id: 1-64 of [A-Za-z0-9_-].  Returns 1 or 0. */
+/* A job id: 1 to JOBS_ID_MAX of [A-Za-z0-9_-].  Returns 1 or 0. */
 int	 http_valid_id(const char *);
+/* Answer 400: what (e.g. "job id") is not such an id. */
+void	 http_error_bad_id(struct http_resp *, const char *what);
 
 /* Set resp to {"success":true,"data":data} (takes data). */
 void	 http_ok(struct http_resp *, int status, struct json_object *data);

@@ -1,10 +1,11 @@
 /*
- * Jobs.  fields[] below is the field-ownership rule: every JSON name of a
- * job, its column, its type and its owner.  The staff PATCH checks
- * against it; the Square write's SQL names only Square-owned columns (a
- * unit test holds the two together).
+ * Jobs.  fields[] below is the single source of the job's columns: for
+ * each column (COL_…, in the order SQL_JOB_GET reads them) its name, its
+ * JSON name, its type and owner (the field-ownership rule), and for the
+ * staff fields the PATCH's shape check and merge (lib/patch.c).  The staff PATCH, its UPDATE's arguments, the job's JSON and
+ * the Square write's columns are all walks of it; a unit test holds every
+ * statement's column list to it.
  */
-#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,60 +18,124 @@
 #include "jobs.h"
 #include "json.h"
 #include "log.h"
+#include "patch.h"
 #include "tz.h"
 
-enum ftype { F_STR, F_INT, F_TIME, F_JSON, F_CUSTOMER };
+enum ftype {
+	F_STR, F_INT, F_TIME, F_JSON,
+	F_CUSTOMER,		/* customer_cached: 1 when the F_PARTs hold */
+	F_PART,			/* a member of the F_CUSTOMER object before */
+};
+
+/* What the staff UPDATE writes: the column, and its text for JSON null. */
+#define FL_STAFF_UPDATE	 (1u << 0)
+/* Written by the photo endpoints alone. */
+#define FL_PHOTOS	 (1u << 1)
 
 struct field {
-	const char	*json;		/* JSON name */
-	size_t		 col;		/* column in SQL_JOB_GET */
+	const char	*column;
+	const char	*json;		/* JSON name (member name for F_PART) */
 	enum ftype	 type;
 	enum job_owner	 owner;
-	int		 writable;	/* staff may send it in a PATCH */
-	int		 (*check)(struct json_object *, char *, size_t);
+	unsigned	 flags;
+	const char	*empty;		/* FL_STAFF_UPDATE: the value for null */
+	/* A PATCH may send it: its shape check and its merge.  NULL: never. */
+	patch_check_fn	*check;
+	patch_merge_fn	*merge;
 };
 
-static int	 check_work_status(struct json_object *, char *, size_t);
-static int	 check_checklist(struct json_object *, char *, size_t);
-static int	 check_media(struct json_object *, char *, size_t);
-static int	 check_issue(struct json_object *, char *, size_t);
-static int	 check_payment(struct json_object *, char *, size_t);
-static int	 check_vehicle(struct json_object *, char *, size_t);
-static int	 check_notes(struct json_object *, char *, size_t);
-
-static const struct field fields[] = {
-	{ "id",			0, F_STR, OWNER_SYSTEM, 0, NULL },
-	{ "bookingId",		1, F_STR, OWNER_SYSTEM, 0, NULL },
-	{ "createdBy",		2, F_STR, OWNER_SYSTEM, 0, NULL },
-	{ "createdAt",		3, F_TIME, OWNER_SYSTEM, 0, NULL },
-	{ "updatedAt",		4, F_TIME, OWNER_SYSTEM, 0, NULL },
-	{ "version",		5, F_INT, OWNER_SYSTEM, 0, NULL },
-	{ "bookingVersion",	6, F_INT, OWNER_SQUARE, 0, NULL },
-	{ "bookingStatus",	7, F_STR, OWNER_SQUARE, 0, NULL },
-	{ "appointmentTime",	8, F_TIME, OWNER_SQUARE, 0, NULL },
-	{ "durationMinutes",	9, F_INT, OWNER_SQUARE, 0, NULL },
-	{ "serviceType",	10, F_STR, OWNER_SQUARE, 0, NULL },
-	{ "serviceVariationId",	11, F_STR, OWNER_SQUARE, 0, NULL },
-	{ "locationId",		12, F_STR, OWNER_SQUARE, 0, NULL },
-	{ "teamMemberId",	13, F_STR, OWNER_SQUARE, 0, NULL },
-	{ "customerId",		14, F_STR, OWNER_SQUARE, 0, NULL },
-	{ "customerNote",	15, F_STR, OWNER_SQUARE, 0, NULL },
-	{ "customerCached",	16, F_CUSTOMER, OWNER_SQUARE, 0, NULL },
-	{ "customerCachedAt",	20, F_TIME, OWNER_SQUARE, 0, NULL },
-	{ "workStatus",		21, F_STR, OWNER_STAFF, 1, check_work_status },
-	{ "statusHistory",	22, F_JSON, OWNER_STAFF, 0, NULL },
-	{ "checklist",		23, F_JSON, OWNER_STAFF, 1, check_checklist },
-	{ "photosMeta",		24, F_JSON, OWNER_STAFF, 1, check_media },
-	{ "receiptPhotos",	25, F_JSON, OWNER_STAFF, 1, check_media },
-	{ "postCompletionIssue", 26, F_JSON, OWNER_STAFF, 1, check_issue },
-	{ "payment",		27, F_JSON, OWNER_STAFF, 1, check_payment },
-	{ "vehicle",		28, F_JSON, OWNER_STAFF, 1, check_vehicle },
-	{ "notes",		29, F_STR, OWNER_STAFF, 1, check_notes },
+enum col {
+	COL_ID, COL_BOOKING_ID, COL_CREATED_BY, COL_CREATED_AT,
+	COL_UPDATED_AT, COL_VERSION,
+	COL_BOOKING_VERSION, COL_BOOKING_STATUS, COL_APPOINTMENT_TIME,
+	COL_DURATION_MINUTES, COL_SERVICE_TYPE, COL_SERVICE_VARIATION_ID,
+	COL_LOCATION_ID, COL_TEAM_MEMBER_ID, COL_CUSTOMER_ID,
+	COL_CUSTOMER_NOTE, COL_CUSTOMER_CACHED, COL_CUSTOMER_NAME,
+	COL_CUSTOMER_PHONE, COL_CUSTOMER_EMAIL, COL_CUSTOMER_CACHED_AT,
+	COL_WORK_STATUS, COL_STATUS_HISTORY, COL_CHECKLIST, COL_PHOTOS_META,
+	COL_RECEIPT_PHOTOS, COL_POST_COMPLETION_ISSUE, COL_PAYMENT,
+	COL_VEHICLE, COL_NOTES,
+	COL__MAX
 };
-#define NFIELDS	 (sizeof(fields) / sizeof(fields[0]))
+/* jobs_stored_load reads the columns up to this one. */
+#define COL__STORED	 (COL_CUSTOMER_CACHED_AT + 1)
+
+#define SYS(c, j, t)	{ c, j, t, OWNER_SYSTEM, 0, NULL, NULL, NULL }
+#define SQ(c, j, t)	{ c, j, t, OWNER_SQUARE, 0, NULL, NULL, NULL }
+static const struct field fields[COL__MAX] = {
+	[COL_ID] = SYS("id", "id", F_STR),
+	[COL_BOOKING_ID] = SYS("booking_id", "bookingId", F_STR),
+	[COL_CREATED_BY] = SYS("created_by", "createdBy", F_STR),
+	[COL_CREATED_AT] = SYS("created_at", "createdAt", F_TIME),
+	[COL_UPDATED_AT] = SYS("updated_at", "updatedAt", F_TIME),
+	[COL_VERSION] = SYS("version", "version", F_INT),
+	[COL_BOOKING_VERSION] = SQ("booking_version", "bookingVersion", F_INT),
+	[COL_BOOKING_STATUS] = SQ("booking_status", "bookingStatus", F_STR),
+	[COL_APPOINTMENT_TIME] = SQ("appointment_time", "appointmentTime",
+	    F_TIME),
+	[COL_DURATION_MINUTES] = SQ("duration_minutes", "durationMinutes",
+	    F_INT),
+	[COL_SERVICE_TYPE] = SQ("service_type", "serviceType", F_STR),
+	[COL_SERVICE_VARIATION_ID] = SQ("service_variation_id",
+	    "serviceVariationId", F_STR),
+	[COL_LOCATION_ID] = SQ("location_id", "locationId", F_STR),
+	[COL_TEAM_MEMBER_ID] = SQ("team_member_id", "teamMemberId", F_STR),
+	[COL_CUSTOMER_ID] = SQ("customer_id", "customerId", F_STR),
+	[COL_CUSTOMER_NOTE] = SQ("customer_note", "customerNote", F_STR),
+	[COL_CUSTOMER_CACHED] = SQ("customer_cached", "customerCached",
+	    F_CUSTOMER),
+	[COL_CUSTOMER_NAME] = SQ("customer_name", "name", F_PART),
+	[COL_CUSTOMER_PHONE] = SQ("customer_phone", "phone", F_PART),
+	[COL_CUSTOMER_EMAIL] = SQ("customer_email", "email", F_PART),
+	[COL_CUSTOMER_CACHED_AT] = SQ("customer_cached_at", "customerCachedAt",
+	    F_TIME),
+	[COL_WORK_STATUS] = { "work_status", "workStatus", F_STR, OWNER_STAFF,
+	    FL_STAFF_UPDATE, "scheduled", patch_check_work_status,
+	    patch_merge_work_status },
+	[COL_STATUS_HISTORY] = { "status_history", "statusHistory", F_JSON,
+	    OWNER_STAFF, FL_STAFF_UPDATE, "[]", NULL, NULL },
+	[COL_CHECKLIST] = { "checklist", "checklist", F_JSON, OWNER_STAFF,
+	    FL_STAFF_UPDATE, "{\"tech\":[],\"qc\":[]}", patch_check_checklist,
+	    patch_merge_checklist },
+	/* Written by the photo endpoints only (lib/photos.c), never a PATCH. */
+	[COL_PHOTOS_META] = { "photos_meta", "photosMeta", F_JSON,
+	    OWNER_STAFF, FL_PHOTOS, NULL, NULL, NULL },
+	[COL_RECEIPT_PHOTOS] = { "receipt_photos", "receiptPhotos", F_JSON,
+	    OWNER_STAFF, FL_PHOTOS, NULL, NULL, NULL },
+	[COL_POST_COMPLETION_ISSUE] = { "post_completion_issue",
+	    "postCompletionIssue", F_JSON, OWNER_STAFF, FL_STAFF_UPDATE, NULL,
+	    patch_check_issue, patch_merge_issue },
+	[COL_PAYMENT] = { "payment", "payment", F_JSON, OWNER_STAFF,
+	    FL_STAFF_UPDATE, NULL, patch_check_payment, patch_merge_payment },
+	[COL_VEHICLE] = { "vehicle", "vehicle", F_JSON, OWNER_STAFF,
+	    FL_STAFF_UPDATE, "{}", patch_check_vehicle, patch_merge_vehicle },
+	[COL_NOTES] = { "notes", "notes", F_STR, OWNER_STAFF,
+	    FL_STAFF_UPDATE, "", patch_check_notes, patch_merge_replace },
+};
+#undef SYS
+#undef SQ
+
+/* The calendar's summary of a job: columns of fields[], JSON names. */
+static const struct {
+	enum col	 col;
+	const char	*json;
+} cal_cols[] = {
+	{ COL_ID, "id" },
+	{ COL_BOOKING_ID, "bookingId" },
+	{ COL_APPOINTMENT_TIME, "appointmentTime" },
+	{ COL_DURATION_MINUTES, "durationMinutes" },
+	{ COL_SERVICE_TYPE, "serviceType" },
+	{ COL_CUSTOMER_NAME, "customerName" },
+	{ COL_VEHICLE, "vehicle" },
+	{ COL_WORK_STATUS, "workStatus" },
+	{ COL_BOOKING_STATUS, "bookingStatus" },
+	{ COL_VERSION, "version" },
+};
+#define NCAL_COLS	 (sizeof(cal_cols) / sizeof(cal_cols[0]))
 
 enum jobs_sql {
 	SQL_JOB_GET,
+	SQL_STORED,
 	SQL_CALENDAR,
 	SQL_STAFF_UPDATE,
 	SQL_TEMPLATES,
@@ -78,7 +143,7 @@ enum jobs_sql {
 };
 
 static const char *const sqls[SQL__MAX] = {
-	/* SQL_JOB_GET: columns in the order of fields[].col */
+	/* SQL_JOB_GET: every column of fields[], in its order */
 	"SELECT id, booking_id, created_by, created_at, updated_at, version, "
 	"booking_version, booking_status, appointment_time, duration_minutes, "
 	"service_type, service_variation_id, location_id, team_member_id, "
@@ -87,46 +152,48 @@ static const char *const sqls[SQL__MAX] = {
 	"status_history, checklist, photos_meta, receipt_photos, "
 	"post_completion_issue, payment, vehicle, notes "
 	"FROM jobs WHERE id = ?",
-	/* SQL_CALENDAR: served by the jobs_appointment index */
+	/* SQL_STORED: the columns before COL__STORED; "?"s added per call */
+	"SELECT id, booking_id, created_by, created_at, updated_at, version, "
+	"booking_version, booking_status, appointment_time, duration_minutes, "
+	"service_type, service_variation_id, location_id, team_member_id, "
+	"customer_id, customer_note, customer_cached, customer_name, "
+	"customer_phone, customer_email, customer_cached_at "
+	"FROM jobs WHERE booking_id IN (",
+	/* SQL_CALENDAR: cal_cols[]; served by the jobs_appointment index */
 	"SELECT id, booking_id, appointment_time, duration_minutes, "
 	"service_type, customer_name, vehicle, work_status, booking_status, "
 	"version FROM jobs WHERE appointment_time >= ? AND "
-	"appointment_time < ? ORDER BY appointment_time, id LIMIT 5000",
-	/* SQL_STAFF_UPDATE: staff columns only */
+	"appointment_time < ? ORDER BY appointment_time, id LIMIT ?",
+	/* SQL_STAFF_UPDATE: the FL_STAFF_UPDATE columns, in fields[] order */
 	"UPDATE jobs SET work_status = ?, status_history = ?, checklist = ?, "
-	"photos_meta = ?, receipt_photos = ?, post_completion_issue = ?, "
-	"payment = ?, vehicle = ?, notes = ?, version = version + 1, "
-	"updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND version = ?",
+	"post_completion_issue = ?, payment = ?, vehicle = ?, notes = ?, "
+	"version = version + 1, updated_at = UTC_TIMESTAMP(3) "
+	"WHERE id = ? AND version = ?",
 	/* SQL_TEMPLATES */
 	"SELECT service_type, items FROM checklist_templates",
 };
 
 /*
- * The Square write, built per row count: the columns of a new job, and on
- * a known booking the Square-owned columns only, never from an older
- * booking version.  booking_version is assigned last: MariaDB applies the
- * assignments in order and the guards read the stored value.
+ * The Square write, built per row count: the columns of a new job (every
+ * column of fields[], in its order), and on a known booking the
+ * Square-owned columns only, never from an older booking version.
+ * booking_version is assigned last: MariaDB applies the assignments in
+ * order and the guards read the stored value.
  */
 #define SQ_GUARD	"VALUES(booking_version) >= booking_version"
 static const char sql_square_head[] =
 	"INSERT INTO jobs (id, booking_id, created_by, created_at, updated_at, "
 	"version, booking_version, booking_status, appointment_time, "
 	"duration_minutes, service_type, service_variation_id, location_id, "
-	"team_member_id, customer_id, customer_note, customer_name, "
-	"customer_phone, customer_email, customer_cached, customer_cached_at, "
+	"team_member_id, customer_id, customer_note, customer_cached, "
+	"customer_name, customer_phone, customer_email, customer_cached_at, "
 	"work_status, status_history, checklist, photos_meta, receipt_photos, "
-	"vehicle, notes) VALUES ";
+	"post_completion_issue, payment, vehicle, notes) VALUES ";
 static const char sql_square_row[] =
 	"(?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 1, ?, ?, ?, ?, ?, ?, ?, "
-	"?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, '[]', '[]', ?, '')";
+	"?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, '[]', '[]', NULL, NULL, "
+	"?, '')";
 #define SQ_ROW_ARGS	 21
-static const char *const square_columns[] = {
-	"booking_status", "appointment_time", "duration_minutes",
-	"service_type", "service_variation_id", "location_id",
-	"team_member_id", "customer_id", "customer_note", "customer_name",
-	"customer_phone", "customer_email", "customer_cached",
-	"customer_cached_at", NULL
-};
 
 /*
  * The sizes of the Square-owned string columns (sql/001-jobs.sql): a
@@ -157,58 +224,91 @@ static const struct square_col {
 #undef COL_PTR
 };
 
-static const char *const work_statuses[] = {
-	"scheduled", "checked_in", "in_progress", "qc", "completed",
-	"no_show", NULL
-};
+/* The field of a JSON name, or NULL. */
+static const struct field *
+field_of(const char *json)
+{
+	size_t	 i;
+
+	for (i = 0; i < COL__MAX; i++)
+		if (fields[i].type != F_PART &&
+		    strcmp(fields[i].json, json) == 0)
+			return &fields[i];
+	return NULL;
+}
 
 int
 jobs_field_owner(const char *name)
 {
-	size_t	 i;
+	const struct field	*f = field_of(name);
 
-	for (i = 0; i < NFIELDS; i++)
-		if (strcmp(fields[i].json, name) == 0)
-			return (int)fields[i].owner;
-	return -1;
+	return f == NULL ? -1 : (int)f->owner;
 }
 
-int
-jobs_db_time_rfc3339(const char *s, char *buf, size_t bufsz)
+const char *const *
+jobs_square_columns(void)
 {
-	size_t	 len;
+	static const char	*cols[COL__MAX + 1];
+	size_t			 i, n = 0;
 
-	/* "2026-11-25 17:00:00" or "2026-11-25 17:00:00.123" */
-	if (s == NULL || ((len = strlen(s)) != 19 && len != 23) ||
-	    s[10] != ' ')
-		return -1;
-	if (len == 23)
-		snprintf(buf, bufsz, "%.10sT%.12sZ", s, s + 11);
-	else
-		snprintf(buf, bufsz, "%.10sT%.8sZ", s, s + 11);
-	return 0;
+	/* booking_version is not one: the write guards and moves it. */
+	if (cols[0] == NULL)
+		for (i = 0; i < COL__MAX; i++)
+			if (fields[i].owner == OWNER_SQUARE &&
+			    i != COL_BOOKING_VERSION)
+				cols[n++] = fields[i].column;
+	return cols;
 }
 
-/* A database DATETIME (UTC) as time_t; 0 if NULL or malformed. */
-static time_t
-db_time(const char *s)
-{
-	char	 buf[32];
-	time_t	 t;
-
-	if (s == NULL || strlen(s) < 19)
-		return 0;
-	snprintf(buf, sizeof(buf), "%.10sT%.8sZ", s, s + 11);
-	return tz_parse_rfc3339(buf, &t) == 0 ? t : 0;
-}
-
+/*
+ * The columns of fields[] before ncols (those with flag, when not 0) into
+ * buf as "a, b", and more after them.
+ */
 static void
-db_time_format(time_t t, char *buf, size_t bufsz)
+columns_join(char *buf, size_t bufsz, size_t ncols, unsigned flag,
+    const char *more)
 {
-	struct tm	 tm;
+	size_t	 i, len = 0;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S", &tm);
+	buf[0] = '\0';
+	for (i = 0; i < ncols; i++)
+		if (flag == 0 || (fields[i].flags & flag))
+			len += (size_t)snprintf(buf + len, len < bufsz ?
+			    bufsz - len : 0, "%s%s", len > 0 ? ", " : "",
+			    fields[i].column);
+	if (more != NULL && len < bufsz)
+		snprintf(buf + len, bufsz - len, ", %s", more);
+}
+
+const char *
+jobs_sql_columns(size_t n, char *cols, size_t colsz)
+{
+	size_t	 i, len = 0;
+
+	switch (n) {
+	case 0:
+		columns_join(cols, colsz, COL__MAX, 0, NULL);
+		return sqls[SQL_JOB_GET];
+	case 1:
+		columns_join(cols, colsz, COL__STORED, 0, NULL);
+		return sqls[SQL_STORED];
+	case 2:
+		columns_join(cols, colsz, COL__MAX, FL_STAFF_UPDATE,
+		    "version, updated_at");
+		return sqls[SQL_STAFF_UPDATE];
+	case 3:
+		columns_join(cols, colsz, COL__MAX, 0, NULL);
+		return sql_square_head;
+	case 4:
+		cols[0] = '\0';
+		for (i = 0; i < NCAL_COLS; i++)
+			len += (size_t)snprintf(cols + len, len < colsz ?
+			    colsz - len : 0, "%s%s", i > 0 ? ", " : "",
+			    fields[cal_cols[i].col].column);
+		return sqls[SQL_CALENDAR];
+	default:
+		return NULL;
+	}
 }
 
 static struct json_object *
@@ -222,7 +322,7 @@ json_time_or_null(const char *dbtime)
 {
 	char	 buf[40];
 
-	if (jobs_db_time_rfc3339(dbtime, buf, sizeof(buf)) == -1)
+	if (db_time_rfc3339(dbtime, buf, sizeof(buf)) == -1)
 		return NULL;
 	return json_object_new_string(buf);
 }
@@ -234,44 +334,50 @@ json_text(const char *s)
 	return s == NULL ? NULL : json_tokener_parse(s);
 }
 
+/*
+ * Cell cell of row r, a value of column c of fields[], as JSON; an
+ * F_CUSTOMER reads the F_PART cells after it.
+ */
+static struct json_object *
+cell_json(const struct db_res *res, size_t r, size_t cell, size_t c)
+{
+	struct json_object	*o;
+	size_t			 p;
+
+	switch (fields[c].type) {
+	case F_STR:
+	case F_PART:
+		return json_str_or_null(db_cell(res, r, cell));
+	case F_INT:
+		return json_object_new_int64(db_cell_int(res, r, cell));
+	case F_TIME:
+		return json_time_or_null(db_cell(res, r, cell));
+	case F_JSON:
+		return json_text(db_cell(res, r, cell));
+	case F_CUSTOMER:
+		if (db_cell_int(res, r, cell) != 1)
+			return NULL;
+		o = json_object_new_object();
+		for (p = 1; c + p < COL__MAX && fields[c + p].type == F_PART;
+		    p++)
+			json_object_object_add(o, fields[c + p].json,
+			    json_str_or_null(db_cell(res, r, cell + p)));
+		return o;
+	}
+	return NULL;
+}
+
 /* Row r of a SQL_JOB_GET result as the job's JSON. */
 static struct json_object *
 job_json(const struct db_res *res, size_t r)
 {
-	struct json_object	*o = json_object_new_object(), *c, *v = NULL;
-	const struct field	*f;
-	size_t			 i;
+	struct json_object	*o = json_object_new_object();
+	size_t			 c;
 
-	for (i = 0; i < NFIELDS; i++) {
-		f = &fields[i];
-		switch (f->type) {
-		case F_STR:
-			v = json_str_or_null(db_cell(res, r, f->col));
-			break;
-		case F_INT:
-			v = json_object_new_int64(db_cell_int(res, r, f->col));
-			break;
-		case F_TIME:
-			v = json_time_or_null(db_cell(res, r, f->col));
-			break;
-		case F_JSON:
-			v = json_text(db_cell(res, r, f->col));
-			break;
-		case F_CUSTOMER:
-			v = NULL;
-			if (db_cell_int(res, r, f->col) != 1)
-				break;
-			v = c = json_object_new_object();
-			json_object_object_add(c, "name",
-			    json_str_or_null(db_cell(res, r, f->col + 1)));
-			json_object_object_add(c, "phone",
-			    json_str_or_null(db_cell(res, r, f->col + 2)));
-			json_object_object_add(c, "email",
-			    json_str_or_null(db_cell(res, r, f->col + 3)));
-			break;
-		}
-		json_object_object_add(o, f->json, v);
-	}
+	for (c = 0; c < COL__MAX; c++)
+		if (fields[c].type != F_PART)
+			json_object_object_add(o, fields[c].json,
+			    cell_json(res, r, c, c));
 	return o;
 }
 
@@ -291,359 +397,42 @@ jobs_load(struct db *db, const char *id, struct json_object **out,
 	}
 	*out = job_json(res, 0);
 	if (version != NULL)
-		*version = db_cell_int(res, 0, 5);
+		*version = db_cell_int(res, 0, COL_VERSION);
 	db_res_free(res);
 	return 1;
 }
 
 int
-jobs_calendar(struct db *db, time_t from, time_t to, struct json_object **out)
+jobs_calendar(struct db *db, time_t from, time_t to, struct json_object **out,
+    int *cut)
 {
 	char		 a[24], b[24];
-	struct db_arg	 args[2];
+	struct db_arg	 args[3];
 	struct db_res	*res;
 	struct json_object *arr, *j;
-	size_t		 r;
+	size_t		 r, i, n;
 
 	db_time_format(from, a, sizeof(a));
 	db_time_format(to, b, sizeof(b));
 	args[0] = DB_ARG_STR(a);
 	args[1] = DB_ARG_STR(b);
-	if (db_exec(db, sqls[SQL_CALENDAR], args, 2, &res, NULL) == -1)
+	args[2] = DB_ARG_INT(JOBS_CALENDAR_MAX + 1);	/* one more: cut? */
+	if (db_exec(db, sqls[SQL_CALENDAR], args, 3, &res, NULL) == -1)
 		return -1;
-	arr = json_object_new_array_ext(res == NULL ? 0 : (int)res->nrows);
-	for (r = 0; res != NULL && r < res->nrows; r++) {
+	n = res == NULL ? 0 : res->nrows;
+	*cut = n > JOBS_CALENDAR_MAX;
+	if (*cut)
+		n = JOBS_CALENDAR_MAX;
+	arr = json_object_new_array_ext((int)n);
+	for (r = 0; r < n; r++) {
 		j = json_object_new_object();
-		json_object_object_add(j, "id",
-		    json_str_or_null(db_cell(res, r, 0)));
-		json_object_object_add(j, "bookingId",
-		    json_str_or_null(db_cell(res, r, 1)));
-		json_object_object_add(j, "appointmentTime",
-		    json_time_or_null(db_cell(res, r, 2)));
-		json_object_object_add(j, "durationMinutes",
-		    json_object_new_int64(db_cell_int(res, r, 3)));
-		json_object_object_add(j, "serviceType",
-		    json_str_or_null(db_cell(res, r, 4)));
-		json_object_object_add(j, "customerName",
-		    json_str_or_null(db_cell(res, r, 5)));
-		json_object_object_add(j, "vehicle",
-		    json_text(db_cell(res, r, 6)));
-		json_object_object_add(j, "workStatus",
-		    json_str_or_null(db_cell(res, r, 7)));
-		json_object_object_add(j, "bookingStatus",
-		    json_str_or_null(db_cell(res, r, 8)));
-		json_object_object_add(j, "version",
-		    json_object_new_int64(db_cell_int(res, r, 9)));
+		for (i = 0; i < NCAL_COLS; i++)
+			json_object_object_add(j, cal_cols[i].json,
+			    cell_json(res, r, i, cal_cols[i].col));
 		json_object_array_add(arr, j);
 	}
 	db_res_free(res);
 	*out = arr;
-	return 0;
-}
-
-/* ---- the staff PATCH: shapes -------------------------------------- */
-
-static int
-is_type(struct json_object *o, json_type t)
-{
-	return json_object_get_type(o) == t;
-}
-
-static int
-in_list(const char *s, const char *const *list)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(s, *list) == 0)
-			return 1;
-	return 0;
-}
-
-/* A string of at most max bytes (or null when nullable). */
-static int
-check_string(struct json_object *v, size_t max, int nullable)
-{
-	if (v == NULL)
-		return nullable;
-	return is_type(v, json_type_string) &&
-	    (size_t)json_object_get_string_len(v) <= max;
-}
-
-/*
- * Check an object's members against names/checks: unknown members are
- * errors.  checks[i] returns 1 for a good value.
- */
-struct member {
-	const char	*name;
-	int		 (*ok)(struct json_object *);
-	const char	*expect;	/* for the message */
-};
-
-static int
-check_members(const char *what, struct json_object *o,
-    const struct member *m, char *err, size_t errsz)
-{
-	char	 name[41];		/* the unknown key, for the message */
-	size_t	 i;
-
-	json_object_object_foreach(o, key, val) {
-		for (i = 0; m[i].name != NULL; i++)
-			if (strcmp(m[i].name, key) == 0)
-				break;
-		if (m[i].name == NULL) {
-			snprintf(err, errsz, "%s: \"%s\" cannot be set",
-			    what, json_excerpt(name, sizeof(name), key));
-			return -1;
-		}
-		if (!m[i].ok(val)) {
-			snprintf(err, errsz, "%s.%s must be %s", what, key,
-			    m[i].expect);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-ok_short_or_null(struct json_object *v)
-{
-	return check_string(v, 64, 1);
-}
-
-static int
-ok_long_or_null(struct json_object *v)
-{
-	return check_string(v, 1024, 1);
-}
-
-static int
-ok_year(struct json_object *v)
-{
-	int64_t	 y;
-
-	if (v == NULL)
-		return 1;
-	if (!is_type(v, json_type_int))
-		return 0;
-	y = json_object_get_int64(v);
-	return y >= 1900 && y <= 2100;
-}
-
-static int
-ok_bool(struct json_object *v)
-{
-	return is_type(v, json_type_boolean);
-}
-
-static int
-ok_description(struct json_object *v)
-{
-	return check_string(v, 2000, 0);
-}
-
-static int
-ok_pay_status(struct json_object *v)
-{
-	static const char *const s[] =
-	    { "unpaid", "paid", "refunded", "comped", NULL };
-
-	return check_string(v, 16, 0) && in_list(json_object_get_string(v), s);
-}
-
-static int
-ok_pay_method(struct json_object *v)
-{
-	static const char *const s[] =
-	    { "cash", "card", "square", "other", NULL };
-
-	if (v == NULL)
-		return 1;
-	return check_string(v, 16, 0) && in_list(json_object_get_string(v), s);
-}
-
-static int
-ok_amount(struct json_object *v)
-{
-	int64_t	 n;
-
-	if (!is_type(v, json_type_int))
-		return 0;
-	n = json_object_get_int64(v);
-	return n >= 0 && n <= 100000000;
-}
-
-static int
-ok_currency(struct json_object *v)
-{
-	const char	*s;
-
-	if (!check_string(v, 3, 0) || json_object_get_string_len(v) != 3)
-		return 0;
-	s = json_object_get_string(v);
-	return isupper((unsigned char)s[0]) && isupper((unsigned char)s[1]) &&
-	    isupper((unsigned char)s[2]);
-}
-
-static int
-ok_checklist_key(struct json_object *v)
-{
-	return check_string(v, 64, 0) && json_object_get_string_len(v) > 0;
-}
-
-static int
-check_work_status(struct json_object *v, char *err, size_t errsz)
-{
-	if (!check_string(v, 16, 0) ||
-	    !in_list(json_object_get_string(v), work_statuses)) {
-		snprintf(err, errsz, "workStatus must be one of scheduled, "
-		    "checked_in, in_progress, qc, completed, no_show");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-check_checklist(struct json_object *v, char *err, size_t errsz)
-{
-	static const struct member item[] = {
-		{ "key", ok_checklist_key, "a string of 1-64 characters" },
-		{ "done", ok_bool, "true or false" },
-		{ NULL, NULL, NULL },
-	};
-	struct json_object *list, *it, *key;
-	size_t		 i, n;
-
-	if (!is_type(v, json_type_object)) {
-		snprintf(err, errsz, "checklist must be an object with tech "
-		    "and/or qc lists");
-		return -1;
-	}
-	json_object_object_foreach(v, name, val) {
-		if (strcmp(name, "tech") != 0 && strcmp(name, "qc") != 0) {
-			snprintf(err, errsz, "checklist has only tech and qc");
-			return -1;
-		}
-		list = val;
-		if (!is_type(list, json_type_array) ||
-		    (n = json_object_array_length(list)) > 100) {
-			snprintf(err, errsz, "checklist.%s must be a list of "
-			    "at most 100 items", name);
-			return -1;
-		}
-		for (i = 0; i < n; i++) {
-			it = json_object_array_get_idx(list, i);
-			if (!is_type(it, json_type_object) ||
-			    !json_object_object_get_ex(it, "key", &key)) {
-				snprintf(err, errsz, "checklist.%s items are "
-				    "{\"key\":…,\"done\":…}", name);
-				return -1;
-			}
-			if (check_members("checklist item", it, item, err,
-			    errsz) == -1)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-check_media(struct json_object *v, char *err, size_t errsz)
-{
-	static const struct member item[] = {
-		{ "key", ok_long_or_null, "a string" },
-		{ "url", ok_long_or_null, "a string" },
-		{ "caption", ok_long_or_null, "a string" },
-		{ "kind", ok_short_or_null, "a short string" },
-		{ "takenAt", ok_short_or_null, "a time" },
-		{ "by", ok_short_or_null, "a short string" },
-		{ NULL, NULL, NULL },
-	};
-	size_t	 i, n;
-
-	if (!is_type(v, json_type_array) ||
-	    (n = json_object_array_length(v)) > 100) {
-		snprintf(err, errsz, "photo lists hold at most 100 items");
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		if (!is_type(json_object_array_get_idx(v, i),
-		    json_type_object)) {
-			snprintf(err, errsz, "photo items are objects");
-			return -1;
-		}
-		if (check_members("photo", json_object_array_get_idx(v, i),
-		    item, err, errsz) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-check_issue(struct json_object *v, char *err, size_t errsz)
-{
-	static const struct member m[] = {
-		{ "description", ok_description, "a string of at most 2000 "
-		    "bytes" },
-		{ "resolved", ok_bool, "true or false" },
-		{ NULL, NULL, NULL },
-	};
-
-	if (v == NULL)
-		return 0;
-	if (!is_type(v, json_type_object)) {
-		snprintf(err, errsz, "postCompletionIssue must be an object "
-		    "or null");
-		return -1;
-	}
-	return check_members("postCompletionIssue", v, m, err, errsz);
-}
-
-static int
-check_payment(struct json_object *v, char *err, size_t errsz)
-{
-	static const struct member m[] = {
-		{ "status", ok_pay_status, "unpaid, paid, refunded or comped" },
-		{ "method", ok_pay_method, "cash, card, square, other or null" },
-		{ "amountCents", ok_amount, "a whole number of cents" },
-		{ "currency", ok_currency, "a three-letter code such as USD" },
-		{ NULL, NULL, NULL },
-	};
-
-	if (v == NULL)
-		return 0;
-	if (!is_type(v, json_type_object)) {
-		snprintf(err, errsz, "payment must be an object or null");
-		return -1;
-	}
-	return check_members("payment", v, m, err, errsz);
-}
-
-static int
-check_vehicle(struct json_object *v, char *err, size_t errsz)
-{
-	static const struct member m[] = {
-		{ "make", ok_short_or_null, "a string of at most 64 bytes" },
-		{ "model", ok_short_or_null, "a string of at most 64 bytes" },
-		{ "year", ok_year, "a year from 1900 to 2100, or null" },
-		{ "color", ok_short_or_null, "a string of at most 64 bytes" },
-		{ "plate", ok_short_or_null, "a string of at most 64 bytes" },
-		{ NULL, NULL, NULL },
-	};
-
-	if (!is_type(v, json_type_object)) {
-		snprintf(err, errsz, "vehicle must be an object");
-		return -1;
-	}
-	return check_members("vehicle", v, m, err, errsz);
-}
-
-static int
-check_notes(struct json_object *v, char *err, size_t errsz)
-{
-	if (!check_string(v, 8192, 0)) {
-		snprintf(err, errsz, "notes must be a string of at most 8192 "
-		    "bytes");
-		return -1;
-	}
 	return 0;
 }
 
@@ -654,17 +443,14 @@ jobs_patch_check(struct json_object *body, char *err, size_t errsz)
 	    "staff" };
 	const struct field *f;
 	char		 name[41];	/* the unknown key, for the message */
-	size_t		 i, n = 0;
+	size_t		 n = 0;
 
-	if (!is_type(body, json_type_object)) {
+	if (!patch_is_type(body, json_type_object)) {
 		snprintf(err, errsz, "the body must be a JSON object");
 		return -1;
 	}
 	json_object_object_foreach(body, key, val) {
-		for (i = 0, f = NULL; i < NFIELDS; i++)
-			if (strcmp(fields[i].json, key) == 0)
-				f = &fields[i];
-		if (f == NULL) {
+		if ((f = field_of(key)) == NULL) {
 			snprintf(err, errsz, "unknown field \"%s\"",
 			    json_excerpt(name, sizeof(name), key));
 			return -1;
@@ -674,9 +460,10 @@ jobs_patch_check(struct json_object *body, char *err, size_t errsz)
 			    "changed here", f->json, owners[f->owner]);
 			return -1;
 		}
-		if (!f->writable) {
-			snprintf(err, errsz, "%s is kept by the server",
-			    f->json);
+		if (f->check == NULL) {
+			snprintf(err, errsz, "%s is kept by %s", f->json,
+			    (f->flags & FL_PHOTOS) ? "the photo endpoints "
+			    "(POST /api/jobs/{id}/photos)" : "the server");
 			return -1;
 		}
 		if (f->check(val, err, errsz) == -1)
@@ -692,261 +479,23 @@ jobs_patch_check(struct json_object *body, char *err, size_t errsz)
 
 /* ---- the staff PATCH: merge and write ----------------------------- */
 
-static struct json_object *
-get(struct json_object *o, const char *key)
-{
-	struct json_object	*v = NULL;
-
-	if (o != NULL)
-		json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
-static struct json_object *
-json_user(const char *user)
-{
-	return user != NULL && *user != '\0' ?
-	    json_object_new_string(user) : NULL;
-}
-
-/* Set member key of o to a copy of v. */
-static void
-set_copy(struct json_object *o, const char *key, struct json_object *v)
-{
-	struct json_object	*c = NULL;
-
-	if (v != NULL)
-		json_object_deep_copy(v, &c, NULL);
-	json_object_object_add(o, key, c);
-}
-
-static int
-merge_work_status(struct json_object *cur, struct json_object *v,
-    const char *user, const char *now)
-{
-	struct json_object	*hist, *e, *old = get(cur, "workStatus");
-
-	if (old != NULL && strcmp(json_object_get_string(old),
-	    json_object_get_string(v)) == 0)
-		return 0;
-	if ((hist = get(cur, "statusHistory")) == NULL ||
-	    !is_type(hist, json_type_array)) {
-		hist = json_object_new_array();
-		json_object_object_add(cur, "statusHistory", hist);
-	}
-	e = json_object_new_object();
-	set_copy(e, "from", old);
-	set_copy(e, "to", v);
-	json_object_object_add(e, "at", json_object_new_string(now));
-	json_object_object_add(e, "by", json_user(user));
-	json_object_array_add(hist, e);
-	set_copy(cur, "workStatus", v);
-	return 1;
-}
-
-static int
-merge_checklist(struct json_object *cur, struct json_object *v,
-    const char *user, const char *now, char *err, size_t errsz)
-{
-	struct json_object	*cl = get(cur, "checklist"), *list, *it, *mine;
-	const char		*key;
-	size_t			 i, j, n, m;
-	int			 done, changed = 0;
-
-	json_object_object_foreach(v, name, items) {
-		list = get(cl, name);
-		n = json_object_array_length(items);
-		m = list != NULL && is_type(list, json_type_array) ?
-		    json_object_array_length(list) : 0;
-		for (i = 0; i < n; i++) {
-			it = json_object_array_get_idx(items, i);
-			key = json_object_get_string(get(it, "key"));
-			for (j = 0, mine = NULL; j < m && mine == NULL; j++) {
-				const char *k;
-
-				mine = json_object_array_get_idx(list, j);
-				k = json_object_get_string(get(mine, "key"));
-				if (k == NULL || strcmp(k, key) != 0)
-					mine = NULL;
-			}
-			if (mine == NULL) {
-				char	 shown[65];	/* the key (at most 64) */
-
-				snprintf(err, errsz, "this job's %s checklist "
-				    "has no item \"%s\"", name,
-				    json_excerpt(shown, sizeof(shown), key));
-				return -1;
-			}
-			if (get(it, "done") == NULL)
-				continue;
-			done = json_object_get_boolean(get(it, "done"));
-			if (json_object_get_boolean(get(mine, "done")) == done)
-				continue;
-			json_object_object_add(mine, "done",
-			    json_object_new_boolean(done));
-			json_object_object_add(mine, "doneBy",
-			    done ? json_user(user) : NULL);
-			json_object_object_add(mine, "doneAt", done ?
-			    json_object_new_string(now) : NULL);
-			changed = 1;
-		}
-	}
-	return changed;
-}
-
-static int
-merge_payment(struct json_object *cur, struct json_object *v,
-    const char *now)
-{
-	struct json_object	*p = get(cur, "payment"), *before = NULL;
-	const char		*is;
-	char			 was[32];
-	int			 changed;
-
-	if (v == NULL) {
-		changed = p != NULL;
-		json_object_object_add(cur, "payment", NULL);
-		return changed;
-	}
-	if (p == NULL || !is_type(p, json_type_object)) {
-		p = json_object_new_object();
-		json_object_object_add(p, "status",
-		    json_object_new_string("unpaid"));
-		json_object_object_add(p, "method", NULL);
-		json_object_object_add(p, "amountCents",
-		    json_object_new_int64(0));
-		json_object_object_add(p, "currency",
-		    json_object_new_string("USD"));
-		json_object_object_add(p, "paidAt", NULL);
-		json_object_object_add(cur, "payment", p);
-	} else
-		json_object_deep_copy(p, &before, NULL);
-	/* Copy the old status: set_copy below frees the member. */
-	snprintf(was, sizeof(was), "%s", get(p, "status") != NULL ?
-	    json_object_get_string(get(p, "status")) : "unpaid");
-	json_object_object_foreach(v, key, val) {
-		set_copy(p, key, val);
-	}
-	is = json_object_get_string(get(p, "status"));
-	if (strcmp(is, "paid") == 0 && strcmp(was, "paid") != 0)
-		json_object_object_add(p, "paidAt",
-		    json_object_new_string(now));
-	else if (strcmp(is, "unpaid") == 0)
-		json_object_object_add(p, "paidAt", NULL);
-	changed = before == NULL || !json_object_equal(before, p);
-	json_object_put(before);
-	return changed;
-}
-
-static int
-merge_issue(struct json_object *cur, struct json_object *v,
-    const char *user, const char *now)
-{
-	struct json_object	*is = get(cur, "postCompletionIssue"), *d, *r;
-	struct json_object	*before = NULL;
-	int			 changed, was, res;
-
-	if (v == NULL) {
-		changed = is != NULL;
-		json_object_object_add(cur, "postCompletionIssue", NULL);
-		return changed;
-	}
-	if (is == NULL || !is_type(is, json_type_object)) {
-		is = json_object_new_object();
-		json_object_object_add(is, "description",
-		    json_object_new_string(""));
-		json_object_object_add(is, "resolved",
-		    json_object_new_boolean(0));
-		json_object_object_add(is, "reportedAt",
-		    json_object_new_string(now));
-		json_object_object_add(is, "reportedBy", json_user(user));
-		json_object_object_add(is, "resolvedAt", NULL);
-		json_object_object_add(is, "resolvedBy", NULL);
-		json_object_object_add(cur, "postCompletionIssue", is);
-	} else
-		json_object_deep_copy(is, &before, NULL);
-	was = json_object_get_boolean(get(is, "resolved"));
-	if ((d = get(v, "description")) != NULL)
-		set_copy(is, "description", d);
-	if ((r = get(v, "resolved")) != NULL) {
-		res = json_object_get_boolean(r);
-		json_object_object_add(is, "resolved",
-		    json_object_new_boolean(res));
-		if (res && !was) {
-			json_object_object_add(is, "resolvedAt",
-			    json_object_new_string(now));
-			json_object_object_add(is, "resolvedBy",
-			    json_user(user));
-		} else if (!res) {
-			json_object_object_add(is, "resolvedAt", NULL);
-			json_object_object_add(is, "resolvedBy", NULL);
-		}
-	}
-	changed = before == NULL || !json_object_equal(before, is);
-	json_object_put(before);
-	return changed;
-}
-
-/* Replace member key of cur by v (a copy); 1 if it changed. */
-static int
-merge_replace(struct json_object *cur, const char *key, struct json_object *v)
-{
-	struct json_object	*old = get(cur, key);
-
-	if (old != NULL && v != NULL && json_object_equal(old, v))
-		return 0;
-	if (old == NULL && v == NULL)
-		return 0;
-	set_copy(cur, key, v);
-	return 1;
-}
-
-static int
-merge_vehicle(struct json_object *cur, struct json_object *v)
-{
-	struct json_object	*veh = get(cur, "vehicle"), *before = NULL;
-	static const char *const keys[] =
-	    { "make", "model", "year", "color", "plate", NULL };
-	size_t			 i;
-	int			 changed;
-
-	if (veh == NULL || !is_type(veh, json_type_object)) {
-		veh = json_object_new_object();
-		for (i = 0; keys[i] != NULL; i++)
-			json_object_object_add(veh, keys[i], NULL);
-		json_object_object_add(cur, "vehicle", veh);
-	}
-	json_object_deep_copy(veh, &before, NULL);
-	json_object_object_foreach(v, key, val) {
-		set_copy(veh, key, val);
-	}
-	changed = !json_object_equal(before, veh);
-	json_object_put(before);
-	return changed;
-}
-
 int
 jobs_patch_merge(struct json_object *cur, struct json_object *body,
     const char *user, time_t t, char *err, size_t errsz)
 {
-	char	 now[32];
-	int	 changed = 0, r = 0;
+	struct patch_ctx	 ctx = { user, "" };
+	const struct field	*f;
+	int			 changed = 0, r;
 
-	tz_format_rfc3339(t, now, sizeof(now));
+	tz_format_rfc3339(t, ctx.now, sizeof(ctx.now));
 	json_object_object_foreach(body, key, val) {
-		if (strcmp(key, "workStatus") == 0)
-			r = merge_work_status(cur, val, user, now);
-		else if (strcmp(key, "checklist") == 0)
-			r = merge_checklist(cur, val, user, now, err, errsz);
-		else if (strcmp(key, "payment") == 0)
-			r = merge_payment(cur, val, now);
-		else if (strcmp(key, "postCompletionIssue") == 0)
-			r = merge_issue(cur, val, user, now);
-		else if (strcmp(key, "vehicle") == 0)
-			r = merge_vehicle(cur, val);
-		else
-			r = merge_replace(cur, key, val); /* notes, photos */
-		if (r == -1)
+		/* jobs_patch_check let only fields with a merge through. */
+		if ((f = field_of(key)) == NULL || f->merge == NULL) {
+			snprintf(err, errsz, "%.40s cannot be changed here",
+			    key);
+			return -1;
+		}
+		if ((r = f->merge(cur, key, val, &ctx, err, errsz)) == -1)
 			return -1;
 		changed |= r;
 	}
@@ -957,7 +506,7 @@ jobs_patch_merge(struct json_object *cur, struct json_object *body,
 static const char *
 col_text(struct json_object *job, const char *key)
 {
-	struct json_object	*v = get(job, key);
+	struct json_object	*v = patch_member(job, key);
 
 	return v == NULL ? NULL :
 	    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
@@ -966,20 +515,21 @@ col_text(struct json_object *job, const char *key)
 enum jobs_patch_result
 jobs_patch(struct db *db, const char *id, int64_t expected,
     struct json_object *body, const char *user, struct json_object **out,
-    char *err, size_t errsz)
+    int64_t *version, char *err, size_t errsz)
 {
 	struct json_object	*cur = NULL, *at;
-	struct db_arg		 args[11];
+	struct db_arg		 args[COL__MAX + 2];
+	const struct field	*f;
+	const char		*v;
 	time_t			 when;
-	const char		*hist, *cl, *ph, *rc, *is, *pay, *veh;
-	int64_t			 version;
 	uint64_t		 affected = 0;
+	size_t			 c, a = 0;
 	int			 r;
 
 	*out = NULL;
-	if ((r = jobs_load(db, id, &cur, &version)) != 1)
+	if ((r = jobs_load(db, id, &cur, version)) != 1)
 		return r == 0 ? PATCH_NOT_FOUND : PATCH_ERROR;
-	if (version != expected) {
+	if (*version != expected) {
 		*out = cur;
 		return PATCH_CONFLICT;
 	}
@@ -992,36 +542,27 @@ jobs_patch(struct db *db, const char *id, int64_t expected,
 		*out = cur;
 		return PATCH_OK;
 	}
-	/* The strings are owned by cur and live until it is put. */
-	hist = col_text(cur, "statusHistory");
-	cl = col_text(cur, "checklist");
-	ph = col_text(cur, "photosMeta");
-	rc = col_text(cur, "receiptPhotos");
-	is = col_text(cur, "postCompletionIssue");
-	pay = col_text(cur, "payment");
-	veh = col_text(cur, "vehicle");
-	args[0] = DB_ARG_STR(json_object_get_string(get(cur, "workStatus")));
-	args[1] = DB_ARG_STR(hist != NULL ? hist : "[]");
-	args[2] = DB_ARG_STR(cl != NULL ? cl : "{\"tech\":[],\"qc\":[]}");
-	args[3] = DB_ARG_STR(ph != NULL ? ph : "[]");
-	args[4] = DB_ARG_STR(rc != NULL ? rc : "[]");
-	args[5] = DB_ARG_STR(is);
-	args[6] = DB_ARG_STR(pay);
-	args[7] = DB_ARG_STR(veh != NULL ? veh : "{}");
-	args[8] = DB_ARG_STR(get(cur, "notes") != NULL ?
-	    json_object_get_string(get(cur, "notes")) : "");
-	args[9] = DB_ARG_STR(id);
-	args[10] = DB_ARG_INT(expected);
-	r = db_exec(db, sqls[SQL_STAFF_UPDATE], args, 11, NULL, &affected);
+	/* The staff columns; the strings are cur's and live until it is put. */
+	for (c = 0; c < COL__MAX; c++) {
+		f = &fields[c];
+		if (!(f->flags & FL_STAFF_UPDATE))
+			continue;
+		v = f->type == F_JSON ? col_text(cur, f->json) :
+		    json_object_get_string(patch_member(cur, f->json));
+		args[a++] = DB_ARG_STR(v != NULL ? v : f->empty);
+	}
+	args[a++] = DB_ARG_STR(id);
+	args[a++] = DB_ARG_INT(expected);
+	r = db_exec(db, sqls[SQL_STAFF_UPDATE], args, a, NULL, &affected);
 	/* A staff write moves no job in time: its day's stamp moves. */
-	if (r == 0 && affected == 1 && (at = get(cur, "appointmentTime")) !=
+	if (r == 0 && affected == 1 && (at = patch_member(cur, "appointmentTime")) !=
 	    NULL && tz_parse_rfc3339(json_object_get_string(at), &when) == 0)
 		r = calendar_touch(db, &when, 1);
 	json_object_put(cur);
 	if (r == -1)
 		return PATCH_ERROR;
 	/* Whatever happened, answer with the job as it now is. */
-	if ((r = jobs_load(db, id, out, &version)) != 1)
+	if ((r = jobs_load(db, id, out, version)) != 1)
 		return r == 0 ? PATCH_NOT_FOUND : PATCH_ERROR;
 	return affected == 1 ? PATCH_OK : PATCH_CONFLICT;
 }
@@ -1097,8 +638,8 @@ jobs_stored_free(struct job_stored *js, size_t n)
 	free(js);
 }
 
-static char *
-dup_or_null(const char *s)
+char *
+jobs_strdup(const char *s)
 {
 	return s == NULL ? NULL : strdup(s);
 }
@@ -1125,12 +666,7 @@ jobs_stored_load(struct db *db, const char *const *ids, size_t n,
 	*nout = 0;
 	if (n == 0)
 		return 0;
-	sql = db_sql_repeat("SELECT id, version, booking_id, booking_version, "
-	    "booking_status, appointment_time, duration_minutes, "
-	    "service_type, service_variation_id, location_id, "
-	    "team_member_id, customer_id, customer_note, customer_cached, "
-	    "customer_name, customer_phone, customer_email, "
-	    "customer_cached_at FROM jobs WHERE booking_id IN (", "?", n, ")");
+	sql = db_sql_repeat(sqls[SQL_STORED], "?", n, ")");
 	if (sql == NULL || (args = calloc(n, sizeof(*args))) == NULL)
 		goto out;
 	for (i = 0; i < n; i++)
@@ -1140,32 +676,43 @@ jobs_stored_load(struct db *db, const char *const *ids, size_t n,
 	if (res->nrows > 0 &&
 	    (js = calloc(res->nrows, sizeof(*js))) == NULL)
 		goto out;
+	/* The cells are the columns of fields[] up to COL__STORED. */
 	for (r = 0; r < res->nrows; r++) {
 		s = &js[r].sq;
-		copy_cell(js[r].id, sizeof(js[r].id), db_cell(res, r, 0));
-		js[r].version = db_cell_int(res, r, 1);
+		copy_cell(js[r].id, sizeof(js[r].id), db_cell(res, r, COL_ID));
+		js[r].version = db_cell_int(res, r, COL_VERSION);
 		copy_cell(s->booking_id, sizeof(s->booking_id),
-		    db_cell(res, r, 2));
-		s->booking_version = db_cell_int(res, r, 3);
+		    db_cell(res, r, COL_BOOKING_ID));
+		s->booking_version = db_cell_int(res, r, COL_BOOKING_VERSION);
 		copy_cell(s->booking_status, sizeof(s->booking_status),
-		    db_cell(res, r, 4));
-		s->appointment_time = db_time(db_cell(res, r, 5));
-		s->duration_minutes = (int)db_cell_int(res, r, 6);
-		s->service_type = dup_or_null(db_cell(res, r, 7));
+		    db_cell(res, r, COL_BOOKING_STATUS));
+		s->appointment_time = db_time_parse(db_cell(res, r,
+		    COL_APPOINTMENT_TIME));
+		s->duration_minutes = (int)db_cell_int(res, r,
+		    COL_DURATION_MINUTES);
+		s->service_type = jobs_strdup(db_cell(res, r,
+		    COL_SERVICE_TYPE));
 		copy_cell(s->service_variation_id,
-		    sizeof(s->service_variation_id), db_cell(res, r, 8));
+		    sizeof(s->service_variation_id), db_cell(res, r,
+		    COL_SERVICE_VARIATION_ID));
 		copy_cell(s->location_id, sizeof(s->location_id),
-		    db_cell(res, r, 9));
+		    db_cell(res, r, COL_LOCATION_ID));
 		copy_cell(s->team_member_id, sizeof(s->team_member_id),
-		    db_cell(res, r, 10));
+		    db_cell(res, r, COL_TEAM_MEMBER_ID));
 		copy_cell(s->customer_id, sizeof(s->customer_id),
-		    db_cell(res, r, 11));
-		s->customer_note = dup_or_null(db_cell(res, r, 12));
-		s->customer_cached = db_cell_int(res, r, 13) == 1;
-		s->customer_name = dup_or_null(db_cell(res, r, 14));
-		s->customer_phone = dup_or_null(db_cell(res, r, 15));
-		s->customer_email = dup_or_null(db_cell(res, r, 16));
-		s->customer_cached_at = db_time(db_cell(res, r, 17));
+		    db_cell(res, r, COL_CUSTOMER_ID));
+		s->customer_note = jobs_strdup(db_cell(res, r,
+		    COL_CUSTOMER_NOTE));
+		s->customer_cached = db_cell_int(res, r,
+		    COL_CUSTOMER_CACHED) == 1;
+		s->customer_name = jobs_strdup(db_cell(res, r,
+		    COL_CUSTOMER_NAME));
+		s->customer_phone = jobs_strdup(db_cell(res, r,
+		    COL_CUSTOMER_PHONE));
+		s->customer_email = jobs_strdup(db_cell(res, r,
+		    COL_CUSTOMER_EMAIL));
+		s->customer_cached_at = db_time_parse(db_cell(res, r,
+		    COL_CUSTOMER_CACHED_AT));
 	}
 	*out = js;
 	*nout = res->nrows;
@@ -1219,46 +766,6 @@ jobs_square_diff(const struct job_square *a, const struct job_square *b,
 	return n;
 }
 
-/* The checklist of a new job from the template for its service. */
-static char *
-checklist_for(struct json_object *templates, const char *service)
-{
-	struct json_object	*t = NULL, *out, *list, *src, *it, *o;
-	static const char *const lists[] = { "tech", "qc" };
-	size_t			 i, j, n;
-	char			*s;
-
-	if (service != NULL)
-		t = get(templates, service);
-	if (t == NULL)
-		t = get(templates, "*");
-	out = json_object_new_object();
-	for (i = 0; i < 2; i++) {
-		list = json_object_new_array();
-		src = get(t, lists[i]);
-		n = src != NULL && is_type(src, json_type_array) ?
-		    json_object_array_length(src) : 0;
-		for (j = 0; j < n; j++) {
-			it = json_object_array_get_idx(src, j);
-			o = json_object_new_object();
-			set_copy(o, "key", get(it, "key"));
-			set_copy(o, "label", get(it, "label"));
-			if (get(it, "labels") != NULL)	/* other languages */
-				set_copy(o, "labels", get(it, "labels"));
-			json_object_object_add(o, "done",
-			    json_object_new_boolean(0));
-			json_object_object_add(o, "doneBy", NULL);
-			json_object_object_add(o, "doneAt", NULL);
-			json_object_array_add(list, o);
-		}
-		json_object_object_add(out, lists[i], list);
-	}
-	s = strdup(json_object_to_json_string_ext(out,
-	    JSON_C_TO_STRING_PLAIN));
-	json_object_put(out);
-	return s;
-}
-
 int
 jobs_new_id(char *buf, size_t bufsz)
 {
@@ -1296,6 +803,7 @@ jobs_square_write(struct db *db, const struct job_square *rows, size_t n,
 	char		(*ids)[23] = NULL, (*times)[24] = NULL,
 			(*cached)[24] = NULL;
 	char		**checklists = NULL, hist[160], now[32];
+	const char *const *square_columns = jobs_square_columns();
 	const struct job_square *s;
 	size_t		 i, a = 0, len;
 	int		 rc = -1;
@@ -1348,7 +856,7 @@ jobs_square_write(struct db *db, const struct job_square *rows, size_t n,
 			memcpy(ids[i], s->new_id, sizeof(ids[i]));
 		else if (jobs_new_id(ids[i], sizeof(ids[i])) == -1)
 			goto out;
-		if ((checklists[i] = checklist_for(templates,
+		if ((checklists[i] = patch_checklist_new(templates,
 		    s->service_type)) == NULL)
 			goto out;
 		db_time_format(s->appointment_time, times[i],
@@ -1369,10 +877,10 @@ jobs_square_write(struct db *db, const struct job_square *rows, size_t n,
 		args[a++] = arg_id(s->team_member_id);
 		args[a++] = arg_id(s->customer_id);
 		args[a++] = DB_ARG_STR(s->customer_note);
+		args[a++] = DB_ARG_INT(s->customer_cached ? 1 : 0);
 		args[a++] = DB_ARG_STR(s->customer_name);
 		args[a++] = DB_ARG_STR(s->customer_phone);
 		args[a++] = DB_ARG_STR(s->customer_email);
-		args[a++] = DB_ARG_INT(s->customer_cached ? 1 : 0);
 		args[a++] = s->customer_cached_at != 0 ?
 		    DB_ARG_STR(cached[i]) : DB_ARG_NULL;
 		args[a++] = DB_ARG_STR(hist);
@@ -1414,10 +922,4 @@ jobs_templates_load(struct db *db, struct json_object **out)
 	db_res_free(res);
 	*out = o;
 	return 0;
-}
-
-const char *const *
-jobs_square_columns(void)
-{
-	return square_columns;
 }

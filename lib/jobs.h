@@ -17,6 +17,11 @@
 
 struct db;
 
+/* A job id: 1 to JOBS_ID_MAX of [A-Za-z0-9_-] (http_valid_id checks it). */
+#define JOBS_ID_MAX		 64
+/* The calendar reads at most this many jobs (and says when it cut). */
+#define JOBS_CALENDAR_MAX	 5000
+
 enum job_owner { OWNER_SYSTEM, OWNER_SQUARE, OWNER_STAFF };
 
 /* The owner of a job's JSON field, or -1 for a name that is no field. */
@@ -32,10 +37,11 @@ int	 jobs_load(struct db *, const char *id, struct json_object **out,
 
 /*
  * The calendar: summaries of the jobs whose appointment falls in
- * [from, to), by time.  Returns 0 and sets *out (an owned array), or -1.
+ * [from, to), by time, at most JOBS_CALENDAR_MAX of them (*cut is 1 when
+ * there were more).  Returns 0 and sets *out (an owned array), or -1.
  */
 int	 jobs_calendar(struct db *, time_t from, time_t to,
-	    struct json_object **out);
+	    struct json_object **out, int *cut);
 
 /*
  * Check a staff PATCH body against the ownership rule and the field
@@ -60,12 +66,13 @@ enum jobs_patch_result {
 
 /*
  * Apply a staff PATCH to job id if its version is still expected.  On
- * PATCH_OK and PATCH_CONFLICT *out is the job as it now is (owned); on
- * PATCH_INVALID err says why.
+ * PATCH_OK and PATCH_CONFLICT *out is the job as it now is (owned) and
+ * *version its version; on PATCH_INVALID err says why.
  */
 enum jobs_patch_result jobs_patch(struct db *, const char *id,
 	    int64_t expected, struct json_object *body, const char *user,
-	    struct json_object **out, char *err, size_t errsz);
+	    struct json_object **out, int64_t *version, char *err,
+	    size_t errsz);
 
 /* The Square-owned fields of one job, as reconciliation computes them. */
 struct job_square {
@@ -91,7 +98,7 @@ struct job_square {
 
 /* A stored job's id, version and Square-owned fields. */
 struct job_stored {
-	char		 id[65];
+	char		 id[JOBS_ID_MAX + 1];
 	int64_t		 version;
 	struct job_square sq;
 };
@@ -139,10 +146,18 @@ int	 jobs_square_write(struct db *, const struct job_square *rows,
 	    size_t n, const char *created_by, struct json_object *templates);
 
 /*
- * The columns the Square write may change (NULL-terminated), so tests
- * can hold them to the ownership rule.
+ * The columns the Square write may change (NULL-terminated; the
+ * Square-owned columns of the field table), so tests can hold them to the
+ * ownership rule.
  */
 const char *const *jobs_square_columns(void);
+
+/*
+ * For tests: statement n of those whose column lists follow the field
+ * table (NULL past the last), and in cols the columns it must name, in
+ * order, as "a, b, c".  Pure.
+ */
+const char *jobs_sql_columns(size_t n, char *cols, size_t colsz);
 
 /* The checklist templates as that object.  0 or -1. */
 int	 jobs_templates_load(struct db *, struct json_object **out);
@@ -150,7 +165,7 @@ int	 jobs_templates_load(struct db *, struct json_object **out);
 /* A new job id: 22 URL-safe random characters.  buf >= 23 bytes. */
 int	 jobs_new_id(char *buf, size_t bufsz);
 
-/* "YYYY-MM-DD HH:MM:SS[.fff]" (UTC) from the database, as RFC 3339. */
-int	 jobs_db_time_rfc3339(const char *dbtime, char *buf, size_t bufsz);
+/* A copy of s for a struct job_square member (owned), NULL for NULL. */
+char	*jobs_strdup(const char *s);
 
 #endif

@@ -45,6 +45,12 @@ static const char *const kinds[] = {
 	"before", "after", "damage", "receipt", NULL
 };
 
+const struct http_pdef photos_params[] = {
+	[PHOTOS_KIND] = { "kind", HTTP_P_ENUM, 0, 0, kinds },
+	[PHOTOS_CAPTION] = { "caption", HTTP_P_STR, 0, HTTP_QUERY_MAX, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
 /* A job's media columns as loaded: owned arrays. */
 struct media_cols {
 	int64_t			 version;
@@ -149,15 +155,6 @@ photos_valid_caption(const char *s)
 		p += n + 1;
 	}
 	return 1;
-}
-
-static int
-in_list(const char *s, const char *const *list)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(s, *list) == 0)
-			return 1;
-	return 0;
 }
 
 static const char *
@@ -340,12 +337,38 @@ entry_new(const char *key, const char *kind, const char *caption,
 	return e;
 }
 
+/*
+ * Load job id's media columns into c for a change made at version
+ * expected (-1: any).  1, or 0 having answered 404, 409 (with the job)
+ * or the database error.
+ */
+static int
+load_for_write(struct app *app, const char *id, int64_t expected,
+    struct media_cols *c, struct http_resp *resp)
+{
+	int	 r;
+
+	if ((r = cols_load(app->db, id, c)) != 1) {
+		if (r == 0)
+			http_error(resp, 404, "not_found", "No job has this "
+			    "id.", NULL);
+		else
+			app_db_error(app, resp);
+		return 0;
+	}
+	if (expected != -1 && expected != c->version) {
+		cols_clear(c);
+		answer_job(app, id, 409, resp);
+		return 0;
+	}
+	return 1;
+}
+
 static void
 photo_add(struct app *app, struct http_req *req, const char *id,
     struct http_resp *resp)
 {
-	static const char *const names[] = { "kind", "caption", NULL };
-	const char		*kind, *caption, *bad, *ifm, *user;
+	const char		*kind, *caption, *user;
 	struct media_cols	 c;
 	struct media_out	 m;
 	struct json_object	*e;
@@ -357,25 +380,21 @@ photo_add(struct app *app, struct http_req *req, const char *id,
 	memset(&c, 0, sizeof(c));
 	memset(&m, 0, sizeof(m));
 	tmp[0] = '\0';
-	if (!http_params_only(req, names, &bad) ||
-	    (kind = http_param(req, "kind")) == NULL || !in_list(kind, kinds)) {
+	/* The dispatcher checked kind's value (photos_params). */
+	if ((kind = req->values[PHOTOS_KIND].s) == NULL) {
 		http_error(resp, 400, "bad_request", "kind must be before, "
 		    "after, damage or receipt; caption is optional", NULL);
 		return;
 	}
-	caption = http_param(req, "caption");
+	caption = req->values[PHOTOS_CAPTION].s;
 	if (caption != NULL && !photos_valid_caption(caption)) {
 		http_error(resp, 400, "bad_request", "caption must be UTF-8 "
 		    "text of at most 280 bytes, without control characters",
 		    NULL);
 		return;
 	}
-	if ((ifm = req->headers[HDR_IF_MATCH]) != NULL &&
-	    api_parse_if_match(ifm, &expected) == -1) {
-		http_error(resp, 400, "bad_request", "If-Match must be a job "
-		    "version such as \"3\".", NULL);
+	if (api_if_match(req, 0, &expected, resp) == -1)
 		return;
-	}
 	if (!media_type_ok(req->headers[HDR_CONTENT_TYPE])) {
 		http_error(resp, 415, "unsupported_media_type", "Send the "
 		    "image as image/jpeg, image/png, image/webp or image/heic.",
@@ -383,19 +402,8 @@ photo_add(struct app *app, struct http_req *req, const char *id,
 		return;
 	}
 	/* The job, its version and count before the body is read. */
-	if ((r = cols_load(app->db, id, &c)) != 1) {
-		if (r == 0)
-			http_error(resp, 404, "not_found", "No job has this "
-			    "id.", NULL);
-		else
-			app_db_error(app, resp);
+	if (!load_for_write(app, id, expected, &c, resp))
 		return;
-	}
-	if (expected != -1 && expected != c.version) {
-		cols_clear(&c);
-		answer_job(app, id, 409, resp);
-		return;
-	}
 	if (json_object_array_length(c.photos) +
 	    json_object_array_length(c.receipts) >= PHOTOS_MAX) {
 		http_error(resp, 409, "too_many_photos", "A job holds at most "
@@ -507,33 +515,12 @@ photo_delete(struct app *app, struct http_req *req, const char *id,
 	int			 r;
 
 	if (!http_valid_id(key) || req->nparams > 0) {
-		http_error(resp, 400, "bad_request", "A photo key is 1-64 "
-		    "letters, digits, '-' or '_'; no query.", NULL);
+		http_error_bad_id(resp, "photo key (and no query)");
 		return;
 	}
-	if (req->headers[HDR_IF_MATCH] == NULL) {
-		http_error(resp, 428, "precondition_required", "Send If-Match "
-		    "with the version you saw, e.g. If-Match: \"3\".", NULL);
+	if (api_if_match(req, 1, &expected, resp) == -1 ||
+	    !load_for_write(app, id, expected, &c, resp))
 		return;
-	}
-	if (api_parse_if_match(req->headers[HDR_IF_MATCH], &expected) == -1) {
-		http_error(resp, 400, "bad_request", "If-Match must be a job "
-		    "version such as \"3\".", NULL);
-		return;
-	}
-	if ((r = cols_load(app->db, id, &c)) != 1) {
-		if (r == 0)
-			http_error(resp, 404, "not_found", "No job has this "
-			    "id.", NULL);
-		else
-			app_db_error(app, resp);
-		return;
-	}
-	if (c.version != expected) {
-		cols_clear(&c);
-		answer_job(app, id, 409, resp);
-		return;
-	}
 	if (!remove_key(c.photos, key, url, thumb, sizeof(url)) &&
 	    !remove_key(c.receipts, key, url, thumb, sizeof(url))) {
 		cols_clear(&c);
@@ -574,8 +561,7 @@ api_photos(struct app *app, struct http_req *req, struct http_resp *resp)
 	if (rest[6] == '/')
 		key = rest + 7;
 	if (!http_valid_id(id)) {
-		http_error(resp, 400, "bad_request", "A job id is 1-64 "
-		    "letters, digits, '-' or '_'.", NULL);
+		http_error_bad_id(resp, "job id");
 		return;
 	}
 	if (req->method == HTTP_POST && key == NULL) {
@@ -586,7 +572,8 @@ api_photos(struct app *app, struct http_req *req, struct http_resp *resp)
 		photo_delete(app, req, id, key, resp);
 		return;
 	}
-	resp->allow = key == NULL ? "POST" : "DELETE";
+	http_allow(HTTP_M(key == NULL ? HTTP_POST : HTTP_DELETE), resp->allow,
+	    sizeof(resp->allow));
 	http_error(resp, 405, "method_not_allowed", "Add a photo with POST "
 	    "to /photos, remove one with DELETE to /photos/{key}.", NULL);
 	return;

@@ -20,6 +20,10 @@
 /* The route handler: POST and DELETE under /api/jobs/{id}/photos. */
 void	 api_photos(struct app *, struct http_req *, struct http_resp *);
 
+/* The upload's query parameters, for the photo program's route. */
+enum { PHOTOS_KIND, PHOTOS_CAPTION };
+extern const struct http_pdef photos_params[];
+
 /*
  * A caption: valid UTF-8, at most PHOTOS_CAPTION_MAX bytes, no control
  * characters.  1 or 0.  Pure; exposed for tests.

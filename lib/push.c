@@ -96,26 +96,16 @@ push_message(const struct push_job *jobs, size_t n)
 	return s;
 }
 
-static long
-ms_left(const struct timespec *deadline)
-{
-	struct timespec	 now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (deadline->tv_sec - now.tv_sec) * 1000L +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000L;
-}
-
 /* Wait for fd to be ready for events before the deadline.  0 or -1. */
 static int
-wait_fd(int fd, short events, const struct timespec *deadline)
+wait_fd(int fd, short events, int64_t deadline)
 {
 	struct pollfd	 pfd = { fd, events, 0 };
 	long		 left;
 	int		 r;
 
 	for (;;) {
-		if ((left = ms_left(deadline)) <= 0) {
+		if ((left = (long)(deadline - tz_mono_ms())) <= 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -135,7 +125,7 @@ static int
 post(const char *socket_path, const char *body, char *why, size_t whysz)
 {
 	struct sockaddr_un	 sun;
-	struct timespec		 deadline;
+	int64_t			 deadline;	/* monotonic ms */
 	char			 head[256], answer[64];
 	const char		*parts[2];
 	size_t			 lens[2], off, k, got = 0;
@@ -150,10 +140,7 @@ post(const char *socket_path, const char *body, char *why, size_t whysz)
 		return -1;
 	}
 	memcpy(sun.sun_path, socket_path, strlen(socket_path));
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_nsec += PUSH_TIMEOUT_MS * 1000000L;
-	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
-	deadline.tv_nsec %= 1000000000L;
+	deadline = tz_mono_ms() + PUSH_TIMEOUT_MS;
 
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
@@ -165,7 +152,7 @@ post(const char *socket_path, const char *body, char *why, size_t whysz)
 			snprintf(why, whysz, "connect: %s", strerror(errno));
 			goto out;
 		}
-		if (wait_fd(fd, POLLOUT, &deadline) == -1 ||
+		if (wait_fd(fd, POLLOUT, deadline) == -1 ||
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) == -1 ||
 		    err != 0) {
 			snprintf(why, whysz, "connect: %s",
@@ -182,7 +169,7 @@ post(const char *socket_path, const char *body, char *why, size_t whysz)
 	lens[1] = strlen(body);
 	for (k = 0; k < 2; k++)
 		for (off = 0; off < lens[k]; off += (size_t)w) {
-			if (wait_fd(fd, POLLOUT, &deadline) == -1) {
+			if (wait_fd(fd, POLLOUT, deadline) == -1) {
 				snprintf(why, whysz, "write: %s",
 				    strerror(errno));
 				goto out;
@@ -199,7 +186,7 @@ post(const char *socket_path, const char *body, char *why, size_t whysz)
 		}
 	/* "HTTP/1.x 2xx": the first line is enough. */
 	while (got < 12) {
-		if (wait_fd(fd, POLLIN, &deadline) == -1) {
+		if (wait_fd(fd, POLLIN, deadline) == -1) {
 			snprintf(why, whysz, "read: %s", strerror(errno));
 			goto out;
 		}

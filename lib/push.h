@@ -18,11 +18,13 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "jobs.h"
+
 #define PUSH_TIMEOUT_MS	 200
 #define PUSH_MAX_JOBS	 256		/* per message; more go in several */
 
 struct push_job {
-	char	 id[65];		/* a job id */
+	char	 id[JOBS_ID_MAX + 1];	/* a job id */
 	int64_t	 version;		/* the version the change gave it */
 	char	 day[11];		/* YYYY-MM-DD, business-local */
 	char	 previous_day[11];	/* "" unless the job moved days */

@@ -24,6 +24,10 @@
 #include "square.h"
 #include "tz.h"
 
+/* A quick client's bounds (the webhook's: Square waits 10 s for it). */
+#define RECONCILE_QUICK_CONNECT_MS	 2000
+#define RECONCILE_QUICK_TIMEOUT_MS	 3000
+
 enum reconcile_sql {
 	SQL_LEASE_TAKE, SQL_LEASE_RELEASE, SQL_NAMES, SQL__MAX
 };
@@ -56,16 +60,6 @@ static const char *const create_fields[] = {
 	"teamMemberId", "customerId", "customerNote", "customerCached",
 };
 #define NCREATE_FIELDS	 (sizeof(create_fields) / sizeof(create_fields[0]))
-
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec	 t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 +
-	    (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
 
 void
 reconcile_error(struct reconcile_ctx *ctx, const char *booking_id,
@@ -241,12 +235,6 @@ service_type(const struct reconcile_ctx *ctx, const struct square_booking *b)
 	return len > 0 ? strdup(buf) : NULL;
 }
 
-static char *
-dup_or_null(const char *s)
-{
-	return s == NULL ? NULL : strdup(s);
-}
-
 /*
  * What the job of booking b should hold.  s: its stored job or NULL; c:
  * its customer as just fetched, or NULL when not fetched.
@@ -285,10 +273,10 @@ desired_fields(const struct reconcile_ctx *ctx, const struct square_booking *b,
 	    b->team_member_id);
 	snprintf(w->customer_id, sizeof(w->customer_id), "%s",
 	    b->customer_id);
-	w->customer_note = dup_or_null(b->customer_note);
+	w->customer_note = jobs_strdup(b->customer_note);
 	if ((w->service_type = service_type(ctx, b)) == NULL && s != NULL &&
 	    strcmp(s->sq.service_variation_id, w->service_variation_id) == 0)
-		w->service_type = dup_or_null(s->sq.service_type);
+		w->service_type = jobs_strdup(s->sq.service_type);
 
 	if (b->customer_id[0] == '\0')
 		return;			/* no customer: customerCached null */
@@ -296,17 +284,17 @@ desired_fields(const struct reconcile_ctx *ctx, const struct square_booking *b,
 		w->customer_cached = c->found;
 		w->customer_cached_at = ctx->now;
 		if (c->found) {
-			w->customer_name = dup_or_null(c->name);
-			w->customer_phone = dup_or_null(c->phone);
-			w->customer_email = dup_or_null(c->email);
+			w->customer_name = jobs_strdup(c->name);
+			w->customer_phone = jobs_strdup(c->phone);
+			w->customer_email = jobs_strdup(c->email);
 		}
 	} else if (s != NULL &&
 	    strcmp(s->sq.customer_id, b->customer_id) == 0) {
 		w->customer_cached = s->sq.customer_cached;
 		w->customer_cached_at = s->sq.customer_cached_at;
-		w->customer_name = dup_or_null(s->sq.customer_name);
-		w->customer_phone = dup_or_null(s->sq.customer_phone);
-		w->customer_email = dup_or_null(s->sq.customer_email);
+		w->customer_name = jobs_strdup(s->sq.customer_name);
+		w->customer_phone = jobs_strdup(s->sq.customer_phone);
+		w->customer_email = jobs_strdup(s->sq.customer_email);
 	}
 }
 
@@ -652,8 +640,9 @@ run_slice(struct reconcile_ctx *ctx, struct reconcile_result *res,
 
 	for (;;) {
 		if (npages == RECONCILE_MAX_PAGES) {
-			reconcile_error(ctx, NULL, "list", "more than 1000 "
-			    "pages in one slice; stopping");
+			snprintf(err, sizeof(err), "more than %d pages in one "
+			    "slice; stopping", RECONCILE_MAX_PAGES);
+			reconcile_error(ctx, NULL, "list", err);
 			break;
 		}
 		if (time(NULL) >= deadline) {
@@ -699,9 +688,8 @@ reconcile_run(struct db *db, const struct config *cfg, time_t from,
     time_t to, int dry_run, const char *trigger, struct reconcile_result *res)
 {
 	struct reconcile_ctx	 ctx;
-	struct square_opts	 opts;
 	struct square		*sq = NULL;
-	struct timespec		 t0;
+	int64_t			 t0;
 	unsigned char		 raw[12];
 	char			 holder[32], a[32], b[32];
 	time_t			 slice, deadline;
@@ -714,7 +702,7 @@ reconcile_run(struct db *db, const struct config *cfg, time_t from,
 	res->from = from;
 	res->to = to;
 	res->dry_run = dry_run;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = tz_mono_ms();
 	deadline = time(NULL) + RECONCILE_MAX_SECONDS - 5;
 	if (cfg->square_token == NULL) {
 		snprintf(res->message, sizeof(res->message), "Square is not "
@@ -741,21 +729,10 @@ reconcile_run(struct db *db, const struct config *cfg, time_t from,
 		    "the database cannot be reached");
 		return RECONCILE_DB_ERROR;
 	}
-	memset(&opts, 0, sizeof(opts));
-	opts.base_url = cfg->square_base_url;
-	opts.token = cfg->square_token;
-	opts.version = cfg->square_version;
-	opts.connect_timeout_ms = cfg->square_connect_timeout_ms;
-	opts.timeout_ms = cfg->square_timeout_ms;
-	/* For the client 0 means its default; -1 means none. */
-	opts.max_retries = cfg->square_max_retries == 0 ? -1 :
-	    (int)cfg->square_max_retries;
-	opts.retry_after_cap_ms = cfg->square_retry_after_cap_ms;
-	if ((sq = square_new(&opts)) == NULL)
+	if ((sq = reconcile_square_new(cfg, 0, deadline)) == NULL)
 		reconcile_error(&ctx, NULL, "list", "could not start the "
 		    "Square client");
 	else {
-		square_set_deadline(sq, deadline);
 		ctx.sq = sq;
 		tz_format_rfc3339(from, a, sizeof(a));
 		tz_format_rfc3339(to, b, sizeof(b));
@@ -772,7 +749,7 @@ reconcile_run(struct db *db, const struct config *cfg, time_t from,
 		res->list_calls = square_stats(sq)->list_calls;
 		ctx.counts.square_calls = square_stats(sq)->calls;
 	}
-	res->duration_ms = ms_since(&t0);
+	res->duration_ms = (long)(tz_mono_ms() - t0);
 	res->counts = ctx.counts;
 	status = res->pages > 0 ? RECONCILE_OK : RECONCILE_SQUARE_DOWN;
 	if (status != RECONCILE_OK)
@@ -799,6 +776,35 @@ reconcile_run(struct db *db, const struct config *cfg, time_t from,
 	reconcile_ctx_free(&ctx);
 	square_free(sq);
 	return status;
+}
+
+struct square *
+reconcile_square_new(const struct config *cfg, int quick, time_t deadline)
+{
+	struct square_opts	 opts;
+	struct square		*sq;
+
+	if (cfg->square_token == NULL)
+		return NULL;
+	memset(&opts, 0, sizeof(opts));
+	opts.base_url = cfg->square_base_url;
+	opts.token = cfg->square_token;
+	opts.version = cfg->square_version;
+	if (quick) {
+		opts.connect_timeout_ms = RECONCILE_QUICK_CONNECT_MS;
+		opts.timeout_ms = RECONCILE_QUICK_TIMEOUT_MS;
+		opts.max_retries = -1;		/* no retries: answer in time */
+	} else {
+		opts.connect_timeout_ms = cfg->square_connect_timeout_ms;
+		opts.timeout_ms = cfg->square_timeout_ms;
+		/* For the client 0 means its default; -1 means none. */
+		opts.max_retries = cfg->square_max_retries == 0 ? -1 :
+		    (int)cfg->square_max_retries;
+		opts.retry_after_cap_ms = cfg->square_retry_after_cap_ms;
+	}
+	if ((sq = square_new(&opts)) != NULL)
+		square_set_deadline(sq, deadline);
+	return sq;
 }
 
 void

@@ -23,6 +23,7 @@ struct db;
 struct job_square;
 struct job_stored;
 struct square;
+struct square;
 struct square_booking;
 
 #define RECONCILE_MAX_SECONDS	 120	/* a run ends by then, whatever */
@@ -139,6 +140,17 @@ enum reconcile_status reconcile_run(struct db *, const struct config *,
 	    time_t from, time_t to, int dry_run, const char *trigger,
 	    struct reconcile_result *res);
 void	 reconcile_result_clear(struct reconcile_result *);
+
+/*
+ * The Square client of the configuration (base URL, token, version),
+ * making no call past deadline (0: none).  A run's client takes the
+ * configured timeouts and retries; a quick one (the webhook, whose
+ * answer Square waits 10 s for) short timeouts and no retries.  NULL
+ * when no token is configured or the client cannot start (logged).  Free
+ * with square_free.
+ */
+struct square	*reconcile_square_new(const struct config *, int quick,
+		    time_t deadline);
 
 /* The run's summary object, as the cron endpoint answers it (owned). */
 struct json_object *reconcile_summary(const struct reconcile_result *);

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "db.h"
-#include "jobs.h"
 #include "log.h"
 #include "runs.h"
 #include "tz.h"
@@ -16,22 +15,60 @@ enum runs_sql {
 	SQL_PURGE_EVENTS, SQL__MAX
 };
 
+/* The columns of SQL_LIST, in its order, and how each becomes JSON. */
+enum run_type { RT_STR, RT_INT, RT_BOOL, RT_TIME, RT_ARRAY, RT_WINDOW };
+enum run_col {
+	RUN_ID, RUN_STARTED_AT, RUN_FINISHED_AT, RUN_TRIGGER, RUN_DRY_RUN,
+	RUN_SCANNED, RUN_CREATED, RUN_UPDATED, RUN_SKIPPED,
+	RUN_CUSTOMERS_REFRESHED, RUN_ERRORS, RUN_DURATION_MS, RUN_STATUS,
+	RUN_WINDOW_START, RUN_WINDOW_END, RUN__MAX
+};
+static const struct {
+	const char	*column;
+	const char	*json;		/* RT_WINDOW: the member of "window" */
+	enum run_type	 type;
+} run_cols[RUN__MAX] = {
+	[RUN_ID] = { "id", "runId", RT_STR },
+	[RUN_STARTED_AT] = { "started_at", "startedAt", RT_TIME },
+	[RUN_FINISHED_AT] = { "finished_at", "finishedAt", RT_TIME },
+	[RUN_TRIGGER] = { "run_trigger", "trigger", RT_STR },
+	[RUN_DRY_RUN] = { "dry_run", "dryRun", RT_BOOL },
+	[RUN_SCANNED] = { "scanned", "scanned", RT_INT },
+	[RUN_CREATED] = { "created", "created", RT_INT },
+	[RUN_UPDATED] = { "updated", "updated", RT_INT },
+	[RUN_SKIPPED] = { "skipped", "skipped", RT_INT },
+	[RUN_CUSTOMERS_REFRESHED] = { "customers_refreshed",
+	    "customersRefreshed", RT_INT },
+	[RUN_ERRORS] = { "errors", "errors", RT_ARRAY },
+	[RUN_DURATION_MS] = { "duration_ms", "durationMs", RT_INT },
+	[RUN_STATUS] = { "status", "status", RT_STR },
+	[RUN_WINDOW_START] = { "window_start", "start", RT_WINDOW },
+	[RUN_WINDOW_END] = { "window_end", "end", RT_WINDOW },
+};
+
+/* The columns of SQL_LAST, in its order. */
+enum last_col { LAST_ID, LAST_FINISHED_AT, LAST_ERRORS, LAST_AGE, LAST__MAX };
+static const char *const last_cols[LAST__MAX] = {
+	"id", "finished_at", "errors",
+	"TIMESTAMPDIFF(SECOND, finished_at, UTC_TIMESTAMP())",
+};
+
 static const char *const sqls[SQL__MAX] = {
 	/* SQL_START */
 	"INSERT INTO reconcile_runs (started_at, run_trigger, dry_run, "
 	"window_start, window_end, errors) VALUES (UTC_TIMESTAMP(3), ?, ?, "
 	"?, ?, '[]')",
-	/* SQL_FINISH */
+	/* SQL_FINISH: the arguments in this order, then the id */
 	"UPDATE reconcile_runs SET finished_at = UTC_TIMESTAMP(3), "
 	"scanned = ?, created = ?, updated = ?, skipped = ?, "
 	"customers_refreshed = ?, square_calls = ?, errors = ?, "
 	"duration_ms = ?, status = ? WHERE id = ?",
-	/* SQL_LIST */
+	/* SQL_LIST: run_cols[] */
 	"SELECT id, started_at, finished_at, run_trigger, dry_run, scanned, "
 	"created, updated, skipped, customers_refreshed, errors, duration_ms, "
 	"status, window_start, window_end "
 	"FROM reconcile_runs ORDER BY id DESC LIMIT ?",
-	/* SQL_LAST */
+	/* SQL_LAST: last_cols[] */
 	"SELECT id, finished_at, errors, "
 	"TIMESTAMPDIFF(SECOND, finished_at, UTC_TIMESTAMP()) "
 	"FROM reconcile_runs WHERE finished_at IS NOT NULL "
@@ -45,13 +82,27 @@ static const char *const sqls[SQL__MAX] = {
 	"WHERE received_at < UTC_TIMESTAMP(3) - INTERVAL ? DAY",
 };
 
-static void
-fmt_db_time(time_t t, char *buf, size_t bufsz)
+const char *
+runs_sql_columns(size_t n, char *cols, size_t colsz)
 {
-	struct tm	 tm;
+	size_t	 i, len = 0;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S", &tm);
+	cols[0] = '\0';
+	if (n == 0) {
+		for (i = 0; i < RUN__MAX; i++)
+			len += (size_t)snprintf(cols + len, len < colsz ?
+			    colsz - len : 0, "%s%s", i > 0 ? ", " : "",
+			    run_cols[i].column);
+		return sqls[SQL_LIST];
+	}
+	if (n == 1) {
+		for (i = 0; i < LAST__MAX; i++)
+			len += (size_t)snprintf(cols + len, len < colsz ?
+			    colsz - len : 0, "%s%s", i > 0 ? ", " : "",
+			    last_cols[i]);
+		return sqls[SQL_LAST];
+	}
+	return NULL;
 }
 
 int
@@ -61,8 +112,8 @@ runs_start(struct db *db, const char *trigger, int dry_run, time_t ws,
 	char		 a[24], b[24];
 	struct db_arg	 args[4];
 
-	fmt_db_time(ws, a, sizeof(a));
-	fmt_db_time(we, b, sizeof(b));
+	db_time_format(ws, a, sizeof(a));
+	db_time_format(we, b, sizeof(b));
 	args[0] = DB_ARG_STR(trigger);
 	args[1] = DB_ARG_INT(dry_run ? 1 : 0);
 	args[2] = DB_ARG_STR(a);
@@ -77,20 +128,22 @@ int
 runs_finish(struct db *db, int64_t id, const struct run_counts *c,
     struct json_object *errors, long duration_ms, const char *status)
 {
-	struct db_arg	 args[10];
+	struct db_arg	 args[] = {	/* in the order of SQL_FINISH */
+		DB_ARG_INT(c->scanned),
+		DB_ARG_INT(c->created),
+		DB_ARG_INT(c->updated),
+		DB_ARG_INT(c->skipped),
+		DB_ARG_INT(c->customers_refreshed),
+		DB_ARG_INT(c->square_calls),
+		DB_ARG_STR(json_object_to_json_string_ext(errors,
+		    JSON_C_TO_STRING_PLAIN)),
+		DB_ARG_INT(duration_ms),
+		DB_ARG_STR(status),
+		DB_ARG_INT(id),
+	};
 
-	args[0] = DB_ARG_INT(c->scanned);
-	args[1] = DB_ARG_INT(c->created);
-	args[2] = DB_ARG_INT(c->updated);
-	args[3] = DB_ARG_INT(c->skipped);
-	args[4] = DB_ARG_INT(c->customers_refreshed);
-	args[5] = DB_ARG_INT(c->square_calls);
-	args[6] = DB_ARG_STR(json_object_to_json_string_ext(errors,
-	    JSON_C_TO_STRING_PLAIN));
-	args[7] = DB_ARG_INT(duration_ms);
-	args[8] = DB_ARG_STR(status);
-	args[9] = DB_ARG_INT(id);
-	return db_exec(db, sqls[SQL_FINISH], args, 10, NULL, NULL);
+	return db_exec(db, sqls[SQL_FINISH], args,
+	    sizeof(args) / sizeof(args[0]), NULL, NULL);
 }
 
 static struct json_object *
@@ -98,7 +151,7 @@ time_or_null(const char *dbtime)
 {
 	char	 buf[40];
 
-	return jobs_db_time_rfc3339(dbtime, buf, sizeof(buf)) == -1 ? NULL :
+	return db_time_rfc3339(dbtime, buf, sizeof(buf)) == -1 ? NULL :
 	    json_object_new_string(buf);
 }
 
@@ -107,46 +160,44 @@ runs_list(struct db *db, long limit, struct json_object **out)
 {
 	struct db_arg	 args[] = { DB_ARG_INT(limit) };
 	struct db_res	*res;
-	struct json_object *arr, *o, *e, *w;
-	size_t		 r;
+	struct json_object *arr, *o, *w, *v = NULL;
+	const char	*cell;
+	size_t		 r, i;
 
 	if (db_exec(db, sqls[SQL_LIST], args, 1, &res, NULL) == -1)
 		return -1;
 	arr = json_object_new_array();
 	for (r = 0; r < res->nrows; r++) {
 		o = json_object_new_object();
-		json_object_object_add(o, "runId", json_object_new_string(
-		    db_cell(res, r, 0)));
-		json_object_object_add(o, "startedAt",
-		    time_or_null(db_cell(res, r, 1)));
-		json_object_object_add(o, "finishedAt",
-		    time_or_null(db_cell(res, r, 2)));
-		json_object_object_add(o, "trigger", json_object_new_string(
-		    db_cell(res, r, 3)));
-		json_object_object_add(o, "dryRun", json_object_new_boolean(
-		    db_cell_int(res, r, 4) == 1));
-		json_object_object_add(o, "scanned",
-		    json_object_new_int64(db_cell_int(res, r, 5)));
-		json_object_object_add(o, "created",
-		    json_object_new_int64(db_cell_int(res, r, 6)));
-		json_object_object_add(o, "updated",
-		    json_object_new_int64(db_cell_int(res, r, 7)));
-		json_object_object_add(o, "skipped",
-		    json_object_new_int64(db_cell_int(res, r, 8)));
-		json_object_object_add(o, "customersRefreshed",
-		    json_object_new_int64(db_cell_int(res, r, 9)));
-		if ((e = json_tokener_parse(db_cell(res, r, 10))) == NULL)
-			e = json_object_new_array();
-		json_object_object_add(o, "errors", e);
-		json_object_object_add(o, "durationMs",
-		    json_object_new_int64(db_cell_int(res, r, 11)));
-		json_object_object_add(o, "status", json_object_new_string(
-		    db_cell(res, r, 12)));
 		w = json_object_new_object();
-		json_object_object_add(w, "start",
-		    time_or_null(db_cell(res, r, 13)));
-		json_object_object_add(w, "end",
-		    time_or_null(db_cell(res, r, 14)));
+		for (i = 0; i < RUN__MAX; i++) {
+			cell = db_cell(res, r, i);
+			switch (run_cols[i].type) {
+			case RT_STR:
+				v = cell == NULL ? NULL :
+				    json_object_new_string(cell);
+				break;
+			case RT_INT:
+				v = json_object_new_int64(db_cell_int(res, r,
+				    i));
+				break;
+			case RT_BOOL:
+				v = json_object_new_boolean(db_cell_int(res,
+				    r, i) == 1);
+				break;
+			case RT_ARRAY:
+				if ((v = cell == NULL ? NULL :
+				    json_tokener_parse(cell)) == NULL)
+					v = json_object_new_array();
+				break;
+			case RT_TIME:
+			case RT_WINDOW:
+				v = time_or_null(cell);
+				break;
+			}
+			json_object_object_add(run_cols[i].type == RT_WINDOW ?
+			    w : o, run_cols[i].json, v);
+		}
 		json_object_object_add(o, "window", w);
 		json_object_array_add(arr, o);
 	}
@@ -167,12 +218,12 @@ runs_last(struct db *db, struct json_object **out)
 	if (res->nrows == 1) {
 		o = json_object_new_object();
 		json_object_object_add(o, "runId", json_object_new_string(
-		    db_cell(res, 0, 0)));
+		    db_cell(res, 0, LAST_ID)));
 		json_object_object_add(o, "finishedAt",
-		    time_or_null(db_cell(res, 0, 1)));
+		    time_or_null(db_cell(res, 0, LAST_FINISHED_AT)));
 		json_object_object_add(o, "ageSeconds",
-		    json_object_new_int64(db_cell_int(res, 0, 3)));
-		e = json_tokener_parse(db_cell(res, 0, 2));
+		    json_object_new_int64(db_cell_int(res, 0, LAST_AGE)));
+		e = json_tokener_parse(db_cell(res, 0, LAST_ERRORS));
 		json_object_object_add(o, "errors", json_object_new_int64(
 		    e != NULL && json_object_is_type(e, json_type_array) ?
 		    (int64_t)json_object_array_length(e) : 0));

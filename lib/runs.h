@@ -6,6 +6,7 @@
 #ifndef RUNS_H
 #define RUNS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -41,5 +42,12 @@ int	 runs_last(struct db *, struct json_object **out);
  * (RETENTION_DAYS).  Every reconcile run calls it.  0 or -1 (logged).
  */
 int	 runs_purge(struct db *, long days);
+
+/*
+ * For tests: statement n of those whose column lists follow this
+ * module's column tables (NULL past the last), and in cols the columns it
+ * must name, in order, as "a, b, c".  Pure.
+ */
+const char *runs_sql_columns(size_t n, char *cols, size_t colsz);
 
 #endif

@@ -102,6 +102,12 @@ struct square_name {
 struct square;
 
 /*
+ * Whether s (len bytes) is an id of Square's alphabet: letters, digits,
+ * '_' and '-', at least one (so never "../x", a space or a quote).  Pure.
+ */
+int		 square_valid_id(const char *s, size_t len);
+
+/*
  * Make a client (copies what it needs from opts; zero fields take the
  * defaults above).  Returns NULL on allocation or curl failure (logged).
  */

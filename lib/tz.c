@@ -74,7 +74,7 @@ tz_parse_date(const char *s, struct tz_date *d)
 	    digits(s, 4, &d->year) == -1 || digits(s + 5, 2, &d->month) ||
 	    digits(s + 8, 2, &d->day) == -1)
 		return -1;
-	if (d->year < 1970 || d->month < 1 || d->month > 12 || d->day < 1 ||
+	if (d->year < TZ_YEAR_MIN || d->month < 1 || d->month > 12 || d->day < 1 ||
 	    d->day > month_days(d->year, d->month))
 		return -1;
 	return 0;
@@ -219,4 +219,13 @@ tz_format_rfc3339(time_t t, char *buf, size_t bufsz)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int64_t
+tz_mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

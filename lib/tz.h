@@ -7,10 +7,14 @@
 #define TZ_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
+#define TZ_YEAR_MIN	 1970	/* the years a date may have */
+#define TZ_YEAR_MAX	 9999	/* four digits */
+
 struct tz_date {
-	int	 year;	/* 1970..9999 */
+	int	 year;	/* TZ_YEAR_MIN..TZ_YEAR_MAX as parsed */
 	int	 month;	/* 1..12 */
 	int	 day;	/* 1..31, valid for the month */
 };
@@ -46,5 +50,8 @@ time_t	 tz_day_start(const struct tz_date *);
 int	 tz_parse_rfc3339(const char *, time_t *out);
 /* Write "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
 void	 tz_format_rfc3339(time_t, char *buf, size_t bufsz);
+
+/* Milliseconds on the monotonic clock: for durations and waits only. */
+int64_t	 tz_mono_ms(void);
 
 #endif

@@ -21,7 +21,7 @@
 #include "square.h"
 #include "webhook.h"
 
-#define WEBHOOK_SQUARE_TIMEOUT_MS	 3000	/* Square waits 10 s for us */
+#define WEBHOOK_SQUARE_SECONDS	 6	/* Square waits 10 s for us */
 #define WEBHOOK_JSON_DEPTH		 16	/* booking.appointment_segments
 						   is at depth 6 */
 #define WEBHOOK_JSON_VALUES		 4096	/* an event has about 50 */
@@ -80,14 +80,15 @@ str_member(struct json_object *o, const char *key, size_t max)
 
 	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string) ||
-	    (size_t)json_object_get_string_len(v) > max ||
-	    json_object_get_string_len(v) == 0)
+	    (size_t)json_object_get_string_len(v) > max)
 		return NULL;
+	/* Printable and without spaces: it is stored and logged.  (Not
+	 * square_valid_id: a type has dots, an event id may have colons.) */
 	s = json_object_get_string(v);
 	for (i = 0; s[i] != '\0'; i++)
 		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
 			return NULL;
-	return s;
+	return i > 0 ? s : NULL;
 }
 
 static struct json_object *
@@ -167,27 +168,6 @@ webhook_event_clear(struct webhook_event *ev)
 	memset(ev, 0, sizeof(*ev));
 }
 
-/* A Square client with short timeouts: the answer must be quick. */
-static struct square *
-quick_square(const struct config *cfg)
-{
-	struct square_opts	 opts;
-	struct square		*sq;
-
-	if (cfg->square_token == NULL)
-		return NULL;
-	memset(&opts, 0, sizeof(opts));
-	opts.base_url = cfg->square_base_url;
-	opts.token = cfg->square_token;
-	opts.version = cfg->square_version;
-	opts.connect_timeout_ms = 2000;
-	opts.timeout_ms = WEBHOOK_SQUARE_TIMEOUT_MS;
-	opts.max_retries = -1;		/* no retries: answer in time */
-	if ((sq = square_new(&opts)) != NULL)
-		square_set_deadline(sq, time(NULL) + 6);
-	return sq;
-}
-
 /* Whether the event was processed before: 1, 0, or -1 (database). */
 static int
 event_seen(struct db *db, const char *event_id)
@@ -234,7 +214,8 @@ webhook_process(struct db *db, const struct config *cfg, const char *body,
 	if (ev.is_booking) {
 		/* Every read first, Square's included, with no transaction
 		 * open: the stored job, the service name, the customer. */
-		sq = quick_square(cfg);
+		sq = reconcile_square_new(cfg, 1, time(NULL) +
+		    WEBHOOK_SQUARE_SECONDS);
 		if (reconcile_ctx_init(&ctx, db, cfg, sq, "webhook", 0) == -1)
 			goto out;
 		have_ctx = 1;

@@ -27,8 +27,8 @@ out=build/fuzz
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -Ilib -fsanitize=fuzzer,address,undefined"
 cflags=$(pkg-config --cflags json-c libcurl libmariadb fcgi)
 libs=$(pkg-config --libs json-c libcurl libmariadb fcgi libcrypto)
-lib="lib/http.c lib/jobs.c lib/api.c lib/app.c lib/db.c lib/config.c
-    lib/log.c lib/tz.c lib/runs.c lib/reconcile.c lib/square.c
+lib="lib/http.c lib/jobs.c lib/patch.c lib/api.c lib/app.c lib/db.c lib/config.c
+    lib/log.c lib/tz.c lib/runs.c lib/reconcile.c lib/square.c lib/square_json.c
     lib/webhook.c lib/origin.c lib/push.c lib/calendar.c lib/json.c"
 mkdir -p "$out"
 
@@ -41,7 +41,7 @@ build() {	# target, sources...
 
 for t in $targets; do
 	case $t in
-	square)	build square lib/square.c lib/log.c lib/tz.c lib/json.c ;;
+	square)	build square lib/square.c lib/square_json.c lib/log.c lib/tz.c lib/json.c ;;
 	http|patch|webhook)
 		# shellcheck disable=SC2086
 		build "$t" $lib ;;

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the parsers of lib/square.c: the input is taken
+ * libFuzzer target for the parsers of lib/square_json.c: the input is taken
  * as the answer its first known key says it is: a ListBookings page
  * ("bookings"), a BulkRetrieveCustomers answer ("responses"), a
  * BatchRetrieveCatalogObjects answer ("objects", "related_objects"), or

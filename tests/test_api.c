@@ -152,6 +152,28 @@ test_api_calendar_rejects_bad_dates_and_forms(void)
 	}
 }
 
+/*
+ * Issue 7 item 20: start=9999-12-31 made a week ending in the year 10000
+ * (a five-digit year in the answer).  Every day of a range, and the day
+ * after it, must keep four digits.
+ */
+static void
+test_api_calendar_refuses_five_digit_years(void)
+{
+	time_t	 now = utc("2026-11-25T20:00:00Z");
+
+	CU_ASSERT_EQUAL_FATAL(tz_init("America/Los_Angeles"), 0);
+	CU_ASSERT_STRING_EQUAL(range("9999-12-31", NULL, now), "-1");
+	CU_ASSERT_STRING_EQUAL(range("9999-12-26", NULL, now), "-1");
+	CU_ASSERT_STRING_EQUAL(range(NULL, "9999-12-31", now), "-1");
+	CU_ASSERT_STRING_EQUAL(range("9999-12-24", NULL, now),
+	    "9999-12-24..9999-12-30");
+	/* And below: the week before 1970-01-01. */
+	CU_ASSERT_STRING_EQUAL(range(NULL, "1970-01-03", now), "-1");
+	CU_ASSERT_STRING_EQUAL(range("1970-01-01", NULL, now),
+	    "1970-01-01..1970-01-07");
+}
+
 /* ---- If-Match ----------------------------------------------------- */
 
 static void
@@ -273,6 +295,9 @@ test_api_reconcile_window_span_limits(void)
 	CU_ASSERT_EQUAL(window("2026-02-01", "2026-02-30", now, &a, &b), -1);
 	CU_ASSERT_EQUAL(window("", "", now, &a, &b), -1);
 	CU_ASSERT_EQUAL(window("2026-1-01", "2026-01-02", now, &a, &b), -1);
+	/* Issue 7 item 20: the window's end would be in the year 10000. */
+	CU_ASSERT_EQUAL(window("9999-12-01", "9999-12-31", now, &a, &b), -1);
+	CU_ASSERT_EQUAL(window("9999-12-01", "9999-12-30", now, &a, &b), 0);
 }
 
 /* ---- the dispatcher ----------------------------------------------- */
@@ -290,11 +315,16 @@ record(struct app *app, struct http_req *req, struct http_resp *resp)
 }
 
 static const struct route routes[] = {
-	{ HTTP_M(HTTP_GET), "GET", "/api/calendar", 0, 0, record },
-	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_PATCH), "GET, PATCH", "/api/jobs/", 1,
-	    R_BODY | R_STAFF_WRITE, record },
-	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_POST), "GET, POST",
-	    "/api/cron/reconcile", 0, 0, record },
+	{ HTTP_M(HTTP_GET), "/api/calendar", 0, 0, api_calendar_params,
+	    record },
+	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_PATCH), "/api/jobs/", 1,
+	    R_BODY | R_STAFF_WRITE, NULL, record },
+	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_POST), "/api/cron/reconcile", 0, 0,
+	    api_cron_params, record },
+	{ HTTP_M(HTTP_GET), "/api/reconcile/runs", 0, 0, api_runs_params,
+	    record },
+	{ HTTP_M(HTTP_POST), "/api/webhooks/square", 0, R_ANY_QUERY, NULL,
+	    record },
 };
 #define NROUTES	 (sizeof(routes) / sizeof(routes[0]))
 
@@ -340,18 +370,28 @@ good_patch(struct http_req *req)
 	header(req, HDR_IF_MATCH, "\"3\"");
 }
 
-/* Dispatch; the answer's status.  *allow gets the Allow header. */
+/* Dispatch; the answer's status.  allow gets the Allow header. */
+static char	 allow_buf[64];
+static char	 message[256];
+
 static int
 dispatch(struct http_req *req, const char **allow)
 {
 	struct http_resp	 resp;
+	struct json_object	*e, *m;
 	int			 status;
 
 	memset(&resp, 0, sizeof(resp));
 	app_dispatch(&app, routes, NROUTES, req, &resp);
 	status = resp.status;
+	snprintf(allow_buf, sizeof(allow_buf), "%s", resp.allow);
 	if (allow != NULL)
-		*allow = resp.allow;
+		*allow = allow_buf;
+	message[0] = '\0';
+	if (json_object_object_get_ex(resp.json, "error", &e) &&
+	    json_object_object_get_ex(e, "message", &m))
+		snprintf(message, sizeof(message), "%s",
+		    json_object_get_string(m));
 	if (status != 200)
 		CU_ASSERT_PTR_NOT_NULL(resp.json);	/* a JSON error */
 	http_resp_clear(&resp);
@@ -414,14 +454,14 @@ test_app_dispatch_wrong_method_is_405_with_allow(void)
 	req_init(&req, HTTP_POST, "/api/calendar");
 	CU_ASSERT_EQUAL(dispatch(&req, &allow), 405);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(allow);
-	CU_ASSERT_STRING_EQUAL(allow, "GET");
+	CU_ASSERT_STRING_EQUAL(allow, "GET, HEAD");
 	good_patch(&req);
 	req.method = HTTP_DELETE;
 	CU_ASSERT_EQUAL(dispatch(&req, &allow), 405);
-	CU_ASSERT_STRING_EQUAL(allow, "GET, PATCH");
+	CU_ASSERT_STRING_EQUAL(allow, "GET, HEAD, PATCH");
 	req_init(&req, HTTP_OTHER, "/api/cron/reconcile");
 	CU_ASSERT_EQUAL(dispatch(&req, &allow), 405);
-	CU_ASSERT_STRING_EQUAL(allow, "GET, POST");
+	CU_ASSERT_STRING_EQUAL(allow, "GET, HEAD, POST");
 	req_init(&req, HTTP_OPTIONS, "/api/jobs/x");
 	CU_ASSERT_EQUAL(dispatch(&req, NULL), 405);
 	CU_ASSERT_EQUAL(calls, 0);
@@ -548,6 +588,87 @@ test_app_dispatch_misconfigured_is_503(void)
 	CU_ASSERT_EQUAL(calls, 0);
 }
 
+/* Parameters are checked before the handler runs; it reads them parsed. */
+static int		 seen_limit;
+
+static void
+record_limit(struct app *a, struct http_req *req, struct http_resp *resp)
+{
+	(void)a;
+	calls++;
+	seen_limit = req->values[RUNS_LIMIT].s != NULL ?
+	    (int)req->values[RUNS_LIMIT].i : -1;
+	http_ok(resp, 200, NULL);
+}
+
+static void
+test_app_dispatch_bad_parameter_is_400_before_the_handler(void)
+{
+	static const char *const bad[] = {	/* path, query, name */
+		"/api/calendar", "week=1", "week",
+		"/api/calendar", "start=2026-02-30", "start",
+		"/api/reconcile/runs", "limit=%205", "limit",
+		"/api/reconcile/runs", "limit=%2B5", "limit",
+		"/api/reconcile/runs", "limit=201", "limit",
+		"/api/cron/reconcile", "dryRun=maybe", "dryRun",
+		"/api/jobs/Ab_9", "x=1", "\"x\"",
+		NULL,
+	};
+	struct http_req	 req;
+	char		 err[128];
+	size_t		 i;
+
+	app_reset();
+	for (i = 0; bad[i] != NULL; i += 3) {
+		req_init(&req, HTTP_GET, bad[i]);
+		CU_ASSERT_EQUAL_FATAL(http_query_parse(&req, bad[i + 1], err,
+		    sizeof(err)), 0);
+		if (dispatch(&req, NULL) != 400 ||
+		    strstr(message, bad[i + 2]) == NULL) {
+			fprintf(stderr, "\n  %s?%s: %s\n", bad[i], bad[i + 1],
+			    message);
+			CU_FAIL("not a 400 naming the parameter");
+		}
+	}
+	CU_ASSERT_EQUAL(calls, 0);
+	/* The webhook's registered URL may carry a query of its own. */
+	req_init(&req, HTTP_POST, "/api/webhooks/square");
+	CU_ASSERT_EQUAL_FATAL(http_query_parse(&req, "x=1", err, sizeof(err)),
+	    0);
+	CU_ASSERT_EQUAL(dispatch(&req, NULL), 200);
+	CU_ASSERT_EQUAL(calls, 1);
+}
+
+static void
+test_app_dispatch_handler_reads_parsed_values(void)
+{
+	static const struct route r[] = {
+		{ HTTP_M(HTTP_GET), "/api/reconcile/runs", 0, 0,
+		    api_runs_params, record_limit },
+	};
+	struct http_req		 req;
+	struct http_resp	 resp;
+	char			 err[128];
+
+	app_reset();
+	req_init(&req, HTTP_GET, "/api/reconcile/runs");
+	CU_ASSERT_EQUAL_FATAL(http_query_parse(&req, "limit=007", err,
+	    sizeof(err)), 0);
+	memset(&resp, 0, sizeof(resp));
+	app_dispatch(&app, r, 1, &req, &resp);
+	CU_ASSERT_EQUAL(resp.status, 200);
+	CU_ASSERT_EQUAL(seen_limit, 7);
+	http_resp_clear(&resp);
+	http_req_clear(&req);
+	req_init(&req, HTTP_GET, "/api/reconcile/runs");
+	memset(&resp, 0, sizeof(resp));
+	app_dispatch(&app, r, 1, &req, &resp);
+	CU_ASSERT_EQUAL(seen_limit, -1);
+	CU_ASSERT_EQUAL(calls, 2);
+	http_resp_clear(&resp);
+	http_req_clear(&req);
+}
+
 static CU_TestInfo tests[] = {
 	{ "calendar: default is the local ISO week",
 	    test_api_calendar_default_is_local_iso_week },
@@ -561,6 +682,8 @@ static CU_TestInfo tests[] = {
 	    test_api_calendar_span_limits },
 	{ "calendar: bad dates and other forms",
 	    test_api_calendar_rejects_bad_dates_and_forms },
+	{ "calendar: five-digit years refused",
+	    test_api_calendar_refuses_five_digit_years },
 	{ "If-Match: \"3\", W/\"3\", 3", test_api_parse_if_match_forms },
 	{ "If-Match: others refused", test_api_parse_if_match_rejects_others },
 	{ "reconcile window: default around now",
@@ -582,6 +705,10 @@ static CU_TestInfo tests[] = {
 	{ "dispatch: same Origin passes", test_app_dispatch_same_origin_passes },
 	{ "dispatch: PATCH needs JSON (415)", test_app_dispatch_patch_needs_json },
 	{ "dispatch: misconfigured 503", test_app_dispatch_misconfigured_is_503 },
+	{ "dispatch: a bad parameter is a 400 before the handler",
+	    test_app_dispatch_bad_parameter_is_400_before_the_handler },
+	{ "dispatch: the handler reads parsed values",
+	    test_app_dispatch_handler_reads_parsed_values },
 	CU_TEST_INFO_NULL,
 };
 

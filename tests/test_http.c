@@ -207,28 +207,144 @@ test_http_query_bounds_count_and_length(void)
 }
 
 static void
-test_http_param_and_params_only(void)
+test_http_param_by_exact_name(void)
 {
-	static const char *const names[] = { "start", "end", NULL };
 	struct http_req	 req;
-	const char	*unknown = NULL;
 
 	CU_ASSERT_EQUAL_FATAL(query(&req, "start=2026-11-02&end=2026-11-08"),
 	    0);
 	CU_ASSERT_STRING_EQUAL(http_param(&req, "end"), "2026-11-08");
 	CU_ASSERT_PTR_NULL(http_param(&req, "token"));
 	CU_ASSERT_PTR_NULL(http_param(&req, "START"));
-	CU_ASSERT_EQUAL(http_params_only(&req, names, &unknown), 1);
 	http_req_clear(&req);
-
-	CU_ASSERT_EQUAL_FATAL(query(&req, "start=2026-11-02&week=45"), 0);
-	CU_ASSERT_EQUAL(http_params_only(&req, names, &unknown), 0);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(unknown);
-	CU_ASSERT_STRING_EQUAL(unknown, "week");
-	http_req_clear(&req);
-
 	CU_ASSERT_EQUAL(query(&req, NULL), 0);
-	CU_ASSERT_EQUAL(http_params_only(&req, names, &unknown), 1);
+	CU_ASSERT_PTR_NULL(http_param(&req, "start"));
+}
+
+/* ---- the parameter table (kcgi's kvalid) -------------------------- */
+
+static const char *const kinds[] = { "before", "after", NULL };
+static const struct http_pdef pdefs[] = {
+	{ "start", HTTP_P_DATE, 0, 0, NULL },		/* 0 */
+	{ "dryRun", HTTP_P_BOOL, 0, 0, NULL },	/* 1 */
+	{ "limit", HTTP_P_INT, 1, 200, NULL },	/* 2 */
+	{ "token", HTTP_P_STR, 0, 8, NULL },		/* 3 */
+	{ "kind", HTTP_P_ENUM, 0, 0, kinds },		/* 4 */
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* Check query q against pdefs: the status; err gets the message. */
+static int
+pcheck(struct http_req *req, const char *q, char *err, size_t errsz)
+{
+	CU_ASSERT_EQUAL_FATAL(query(req, q), 0);
+	err[0] = '\0';
+	return http_params_check(req, pdefs, err, errsz);
+}
+
+static void
+test_http_params_check_parses_each_type(void)
+{
+	struct http_req	 req;
+	char		 err[256];
+
+	CU_ASSERT_EQUAL(pcheck(&req, "start=2026-11-02&dryRun=true&limit=20"
+	    "&token=abc", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(req.values[0].date.year, 2026);
+	CU_ASSERT_EQUAL(req.values[0].date.day, 2);
+	CU_ASSERT_STRING_EQUAL(req.values[0].s, "2026-11-02");
+	CU_ASSERT_EQUAL(req.values[1].i, 1);
+	CU_ASSERT_EQUAL(req.values[2].i, 20);
+	CU_ASSERT_STRING_EQUAL(req.values[3].s, "abc");
+	http_req_clear(&req);
+	CU_ASSERT_EQUAL(pcheck(&req, "kind=after", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(req.values[4].i, 1);
+	http_req_clear(&req);
+	/* Absent ones are NULL; 0 and false are values. */
+	CU_ASSERT_EQUAL(pcheck(&req, "dryRun=0", err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NULL(req.values[0].s);
+	CU_ASSERT_PTR_NOT_NULL(req.values[1].s);
+	CU_ASSERT_EQUAL(req.values[1].i, 0);
+	CU_ASSERT_PTR_NULL(req.values[2].s);
+	http_req_clear(&req);
+	/* No table: no parameters at all. */
+	CU_ASSERT_EQUAL(query(&req, NULL), 0);
+	CU_ASSERT_EQUAL(http_params_check(&req, NULL, err, sizeof(err)), 0);
+	http_req_clear(&req);
+}
+
+/* Each refusal is a 400 whose message names the parameter. */
+static void
+test_http_params_check_names_the_bad_parameter(void)
+{
+	static const struct {
+		const char	*q;
+		const char	*name;
+	} bad[] = {
+		{ "start=2026-02-30", "start" },
+		{ "start=26-11-02", "start" },
+		{ "dryRun=maybe", "dryRun" },
+		{ "dryRun=", "dryRun" },
+		{ "limit=0", "limit" },
+		{ "limit=201", "limit" },
+		{ "limit=x", "limit" },
+		{ "limit=", "limit" },
+		/* Issue 7 item 28: digits only, no space, sign or hex. */
+		{ "limit=%205", "limit" },
+		{ "limit=%2B5", "limit" },
+		{ "limit=+5", "limit" },
+		{ "limit=-5", "limit" },
+		{ "limit=5%20", "limit" },
+		{ "limit=0x10", "limit" },
+		{ "limit=99999999999999999999", "limit" },
+		{ "token=123456789", "token" },
+		{ "kind=selfie", "before or after" },
+		{ "kind=", "kind" },
+		{ "week=1", "week" },
+		{ "start=2026-11-02&Limit=5", "Limit" },
+	};
+	struct http_req	 req;
+	char		 err[256];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (pcheck(&req, bad[i].q, err, sizeof(err)) != 400 ||
+		    strstr(err, bad[i].name) == NULL) {
+			fprintf(stderr, "\n  %s: \"%s\"\n", bad[i].q, err);
+			CU_FAIL("not a 400 naming the parameter");
+		}
+		http_req_clear(&req);
+	}
+	/* An unknown one is named with those the endpoint takes. */
+	CU_ASSERT_EQUAL(pcheck(&req, "week=1", err, sizeof(err)), 400);
+	CU_ASSERT_STRING_EQUAL(err, "unknown query parameter \"week\"; use "
+	    "start, dryRun, limit, token or kind");
+	http_req_clear(&req);
+	CU_ASSERT_EQUAL(query(&req, "x=1"), 0);
+	CU_ASSERT_EQUAL(http_params_check(&req, NULL, err, sizeof(err)), 400);
+	CU_ASSERT_STRING_EQUAL(err, "unknown query parameter \"x\"; this "
+	    "endpoint takes none");
+	http_req_clear(&req);
+	/* A name that is not safe to repeat is not repeated. */
+	CU_ASSERT_EQUAL(pcheck(&req, "%FF%FE=1", err, sizeof(err)), 400);
+	CU_ASSERT_PTR_NULL(strchr(err, '\xff'));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown query parameter"));
+	http_req_clear(&req);
+}
+
+static void
+test_http_allow_from_methods(void)
+{
+	char	 buf[64];
+
+	http_allow(HTTP_M(HTTP_GET), buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "GET, HEAD");
+	http_allow(HTTP_M(HTTP_GET) | HTTP_M(HTTP_PATCH), buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "GET, HEAD, PATCH");
+	http_allow(HTTP_M(HTTP_POST) | HTTP_M(HTTP_DELETE), buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "POST, DELETE");
+	http_allow(0, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "");
 }
 
 /* ---- ids, ETags, secrets ------------------------------------------ */
@@ -577,7 +693,7 @@ test_http_resp_write_405_allow_and_no_optional_headers(void)
 
 	memset(&resp, 0, sizeof(resp));
 	http_error(&resp, 405, "method_not_allowed", "No.", NULL);
-	resp.allow = "GET, PATCH";
+	snprintf(resp.allow, sizeof(resp.allow), "GET, PATCH");
 	fake_init(&f, &io, none, NULL);
 	CU_ASSERT_EQUAL_FATAL(http_resp_write(&io, &resp, 0), 0);
 	split(&f);
@@ -737,7 +853,12 @@ static CU_TestInfo tests[] = {
 	    test_http_query_refuses_duplicates_and_empty_keys },
 	{ "query: at most 16 params and 2048 bytes",
 	    test_http_query_bounds_count_and_length },
-	{ "param and params_only", test_http_param_and_params_only },
+	{ "param by its exact name", test_http_param_by_exact_name },
+	{ "params_check parses each type",
+	    test_http_params_check_parses_each_type },
+	{ "params_check: a 400 names the bad parameter",
+	    test_http_params_check_names_the_bad_parameter },
+	{ "Allow from the route's methods", test_http_allow_from_methods },
 	{ "valid_id: 1-64 of [A-Za-z0-9_-]",
 	    test_http_valid_id_accepts_1_to_64_safe_chars },
 	{ "valid_id: other characters refused",

@@ -9,8 +9,11 @@
 #include <string.h>
 
 #include "testmain.h"
+#include "db.h"
 #include "http.h"
 #include "jobs.h"
+#include "patch.h"
+#include "runs.h"
 #include "tz.h"
 
 /* In lib/jobs.c for this test: the columns the Square write sets. */
@@ -254,6 +257,109 @@ test_jobs_square_write_names_only_square_columns(void)
 	CU_ASSERT_PTR_NOT_NULL(cols[i]);
 }
 
+/*
+ * The column list of a statement as "a, b, c": what a SELECT reads, what
+ * an INSERT names, what an UPDATE assigns.  Commas inside parentheses
+ * (a function's arguments) do not split.
+ */
+static void
+sql_columns(const char *sql, char *out, size_t outsz)
+{
+	const char	*p, *end, *item;
+	size_t		 len = 0, n;
+	int		 depth = 0, update;
+
+	out[0] = '\0';
+	update = strncmp(sql, "UPDATE ", 7) == 0;
+	if (strncmp(sql, "SELECT ", 7) == 0) {
+		p = sql + 7;
+		end = strstr(p, " FROM ");
+	} else if (strncmp(sql, "INSERT ", 7) == 0) {
+		p = strchr(sql, '(') + 1;
+		end = strchr(p, ')');
+	} else if (update) {
+		p = strstr(sql, " SET ") + 5;
+		end = strstr(p, " WHERE ");
+	} else
+		return;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+	for (item = p; p <= end; p++) {
+		if (p < end && *p == '(')
+			depth++;
+		else if (p < end && *p == ')')
+			depth--;
+		if (p < end && (*p != ',' || depth > 0))
+			continue;
+		while (*item == ' ')
+			item++;
+		n = (size_t)(p - item);
+		if (update)		/* "name = value": the name */
+			n = (size_t)(strchr(item, ' ') - item);
+		len += (size_t)snprintf(out + len, len < outsz ? outsz - len :
+		    0, "%s%.*s", len > 0 ? ", " : "", (int)n, item);
+		item = p + 1;
+	}
+}
+
+/* Each statement of jobs.c names exactly the field table's columns. */
+static void
+test_jobs_sql_column_lists_follow_the_field_table(void)
+{
+	char		 want[2048], got[2048];
+	const char	*sql;
+	size_t		 i;
+
+	for (i = 0; (sql = jobs_sql_columns(i, want, sizeof(want))) != NULL;
+	    i++) {
+		sql_columns(sql, got, sizeof(got));
+		if (strcmp(want, got) != 0) {
+			fprintf(stderr, "\n  statement %zu:\n  table: %s\n"
+			    "  sql:   %s\n", i, want, got);
+			CU_FAIL("a statement's columns differ from the table");
+		}
+	}
+	CU_ASSERT_EQUAL(i, 5);
+	/* The job's JSON has every column: its first and last. */
+	jobs_sql_columns(0, want, sizeof(want));
+	CU_ASSERT_EQUAL(strncmp(want, "id, booking_id, ", 16), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(want, ", vehicle, notes"));
+}
+
+/* And those of runs.c its column tables. */
+static void
+test_runs_sql_column_lists_follow_the_tables(void)
+{
+	char		 want[2048], got[2048];
+	const char	*sql;
+	size_t		 i;
+
+	for (i = 0; (sql = runs_sql_columns(i, want, sizeof(want))) != NULL;
+	    i++) {
+		sql_columns(sql, got, sizeof(got));
+		if (strcmp(want, got) != 0) {
+			fprintf(stderr, "\n  statement %zu:\n  table: %s\n"
+			    "  sql:   %s\n", i, want, got);
+			CU_FAIL("a statement's columns differ from the table");
+		}
+	}
+	CU_ASSERT_EQUAL(i, 2);
+}
+
+/* The test's own reader of column lists sees a swap. */
+static void
+test_jobs_sql_columns_reader_sees_order(void)
+{
+	char	 got[256];
+
+	sql_columns("SELECT a, b, f(c, d) FROM t", got, sizeof(got));
+	CU_ASSERT_STRING_EQUAL(got, "a, b, f(c, d)");
+	sql_columns("UPDATE t SET x = ?, y = y + 1 WHERE id = ?", got,
+	    sizeof(got));
+	CU_ASSERT_STRING_EQUAL(got, "x, y");
+	sql_columns("INSERT INTO t (b, a) VALUES (?, ?)", got, sizeof(got));
+	CU_ASSERT_STRING_EQUAL(got, "b, a");
+}
+
 /* ---- jobs_patch_check --------------------------------------------- */
 
 /* Check body (JSON text): 0 or -1; a refusal must say why. */
@@ -295,11 +401,6 @@ test_jobs_patch_check_accepts_staff_fields(void)
 		"{\"checklist\":{\"tech\":[{\"key\":\"wash\",\"done\":false}],"
 		    "\"qc\":[{\"key\":\"inspect\",\"done\":true}]}}",
 		"{\"checklist\":{\"qc\":[]}}",
-		"{\"photosMeta\":[{\"key\":\"j1/front.jpg\",\"url\":"
-		    "\"https://cdn.example/j1/front.jpg\",\"caption\":\"Front\","
-		    "\"kind\":\"before\",\"takenAt\":\"2026-11-25T17:10:00Z\","
-		    "\"by\":\"alice\"}]}",
-		"{\"receiptPhotos\":[]}",
 		"{\"postCompletionIssue\":{\"description\":\"Swirl marks on "
 		    "hood\",\"resolved\":false}}",
 		"{\"postCompletionIssue\":{\"resolved\":true}}",
@@ -348,6 +449,38 @@ test_jobs_patch_check_rejects_square_and_system_fields(void)
 	expect("{\"workStatus\":\"qc\",\"statusHistory\":[{\"from\":\"qc\","
 	    "\"to\":\"completed\",\"at\":\"2026-11-25T17:00:00Z\","
 	    "\"by\":\"mallory\"}]}", -1);
+}
+
+/*
+ * Issue 7 item 27: a PATCH could store any object in photosMeta (a
+ * "url":"javascript:…" too).  The photo endpoints alone write the photo
+ * lists; a PATCH naming them is refused, and says where photos go.
+ */
+static void
+test_jobs_patch_check_refuses_photo_lists(void)
+{
+	static const char *const bodies[] = {
+		"{\"photosMeta\":[]}",
+		"{\"receiptPhotos\":[]}",
+		"{\"photosMeta\":[{\"key\":\"a.jpg\",\"url\":"
+		    "\"javascript:alert(1)\"}]}",
+		"{\"notes\":\"ok\",\"receiptPhotos\":null}",
+		NULL
+	};
+	struct json_object	*b;
+	char			 err[256];
+	size_t			 i;
+
+	for (i = 0; bodies[i] != NULL; i++) {
+		b = parse(bodies[i]);
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(jobs_patch_check(b, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "photo endpoints"));
+		json_object_put(b);
+	}
+	/* The lists still belong to staff (Square never writes them). */
+	CU_ASSERT_EQUAL(jobs_field_owner("photosMeta"), OWNER_STAFF);
+	CU_ASSERT_EQUAL(jobs_field_owner("receiptPhotos"), OWNER_STAFF);
 }
 
 static void
@@ -439,11 +572,7 @@ test_jobs_patch_check_rejects_bad_shapes(void)
 		    "\"2026-11-25T17:00:00Z\"}}",
 		"{\"postCompletionIssue\":{\"resolved\":\"yes\"}}",
 		"{\"postCompletionIssue\":\"scratch\"}",
-		/* media and notes */
-		"{\"photosMeta\":{}}",
-		"{\"photosMeta\":[\"a.jpg\"]}",
-		"{\"photosMeta\":[{\"key\":\"a.jpg\",\"exif\":{}}]}",
-		"{\"receiptPhotos\":null}",
+		/* notes */
 		"{\"notes\":null}",
 		"{\"notes\":5}",
 		NULL
@@ -517,6 +646,54 @@ test_jobs_merge_work_status_appends_one_history_entry(void)
 	CU_ASSERT_STRING_EQUAL(member_str(e, "from"), "in_progress");
 	CU_ASSERT_STRING_EQUAL(member_str(e, "by"), "bob");
 	snapshot_check(job, &s);
+	json_object_put(job);
+}
+
+/*
+ * Issue 7 item 16: statusHistory grew without bound (a status flipped in
+ * a loop made the row too large, and the job answered 500 for good).  It
+ * keeps the last PATCH_HISTORY_MAX entries after one marker counting
+ * those dropped.
+ */
+static void
+test_jobs_merge_status_history_is_bounded(void)
+{
+	struct json_object	*job = job_new(), *hist, *m, *e;
+	const char		*body[2] = { "{\"workStatus\":\"in_progress\"}",
+	    "{\"workStatus\":\"scheduled\"}" };
+	char			 at[32];
+	int			 i;
+
+	/* The fixture has 1 entry: 199 flips fill the history exactly. */
+	for (i = 0; i < PATCH_HISTORY_MAX - 1; i++)
+		CU_ASSERT_EQUAL_FATAL(merge(job, body[i % 2], "alice",
+		    T1 + i), 1);
+	hist = member(job, "statusHistory");
+	CU_ASSERT_EQUAL(json_object_array_length(hist), PATCH_HISTORY_MAX);
+	CU_ASSERT_PTR_NULL(member(json_object_array_get_idx(hist, 0),
+	    "dropped"));
+	/* 51 more: the 51 oldest go, one marker counts them. */
+	for (; i < PATCH_HISTORY_MAX + 50; i++)
+		CU_ASSERT_EQUAL_FATAL(merge(job, body[i % 2], "alice",
+		    T1 + i), 1);
+	hist = member(job, "statusHistory");
+	CU_ASSERT_EQUAL_FATAL(json_object_array_length(hist),
+	    PATCH_HISTORY_MAX + 1);
+	m = json_object_array_get_idx(hist, 0);
+	CU_ASSERT_EQUAL(json_object_get_int64(member(m, "dropped")), 51);
+	CU_ASSERT_PTR_NULL(member(m, "to"));
+	/* The marker's time is the newest dropped entry's: flip 49. */
+	tz_format_rfc3339(T1 + 49, at, sizeof(at));
+	CU_ASSERT_STRING_EQUAL(member_str(m, "at"), at);
+	/* The entries kept are the newest, in order. */
+	e = json_object_array_get_idx(hist, PATCH_HISTORY_MAX);
+	tz_format_rfc3339(T1 + i - 1, at, sizeof(at));
+	CU_ASSERT_STRING_EQUAL(member_str(e, "at"), at);
+	CU_ASSERT_STRING_EQUAL(member_str(e, "to"),
+	    member_str(job, "workStatus"));
+	e = json_object_array_get_idx(hist, 1);
+	tz_format_rfc3339(T1 + 50, at, sizeof(at));
+	CU_ASSERT_STRING_EQUAL(member_str(e, "at"), at);
 	json_object_put(job);
 }
 
@@ -797,7 +974,7 @@ test_jobs_merge_vehicle_keeps_unspecified_members(void)
 }
 
 static void
-test_jobs_merge_notes_and_photos_replace(void)
+test_jobs_merge_notes_replace(void)
 {
 	struct json_object	*job = job_new();
 	struct snapshot		 s;
@@ -809,12 +986,6 @@ test_jobs_merge_notes_and_photos_replace(void)
 	CU_ASSERT_EQUAL(merge(job, "{\"notes\":\"Done.\"}", "alice", T1), 1);
 	CU_ASSERT_STRING_EQUAL(member_str(job, "notes"), "Done.");
 	CU_ASSERT_EQUAL(merge(job, "{\"notes\":\"Done.\"}", "alice", T1), 0);
-	CU_ASSERT_EQUAL(merge(job, "{\"photosMeta\":[{\"key\":\"a.jpg\","
-	    "\"kind\":\"before\"}]}", "alice", T1), 1);
-	CU_ASSERT_STRING_EQUAL(text(job, "photosMeta"),
-	    "[{\"key\":\"a.jpg\",\"kind\":\"before\"}]");
-	CU_ASSERT_EQUAL(merge(job, "{\"photosMeta\":[]}", "alice", T1), 1);
-	CU_ASSERT_STRING_EQUAL(text(job, "photosMeta"), "[]");
 	snapshot_check(job, &s);
 	json_object_put(job);
 }
@@ -835,8 +1006,7 @@ test_jobs_merge_never_touches_square_or_system_fields(void)
 	    "\"amountCents\":100,\"currency\":\"EUR\"},"
 	    "\"postCompletionIssue\":{\"description\":\"x\",\"resolved\":true},"
 	    "\"vehicle\":{\"make\":\"VW\",\"model\":\"Golf\",\"year\":2004,"
-	    "\"color\":\"Blue\",\"plate\":\"X1\"},\"notes\":\"all done\","
-	    "\"photosMeta\":[{\"key\":\"p\"}],\"receiptPhotos\":[{\"key\":\"r\"}]"
+	    "\"color\":\"Blue\",\"plate\":\"X1\"},\"notes\":\"all done\""
 	    "}", "alice", T1), 1);
 	snapshot_check(job, &s);
 	/* No member added or removed at the top. */
@@ -989,7 +1159,7 @@ test_jobs_square_diff_respects_max(void)
 }
 
 static void
-test_jobs_db_time_rfc3339(void)
+test_db_time_rfc3339(void)
 {
 	char		 buf[40];
 	const char	*bad[] = { "", "2026-11-25T17:00:00", "2026-11-25 17:00",
@@ -997,15 +1167,15 @@ test_jobs_db_time_rfc3339(void)
 	    "2026-11-25", NULL };
 	size_t		 i;
 
-	CU_ASSERT_EQUAL(jobs_db_time_rfc3339("2026-11-25 17:00:00", buf,
+	CU_ASSERT_EQUAL(db_time_rfc3339("2026-11-25 17:00:00", buf,
 	    sizeof(buf)), 0);
 	CU_ASSERT_STRING_EQUAL(buf, "2026-11-25T17:00:00Z");
-	CU_ASSERT_EQUAL(jobs_db_time_rfc3339("2026-11-25 17:00:00.250", buf,
+	CU_ASSERT_EQUAL(db_time_rfc3339("2026-11-25 17:00:00.250", buf,
 	    sizeof(buf)), 0);
 	CU_ASSERT_STRING_EQUAL(buf, "2026-11-25T17:00:00.250Z");
-	CU_ASSERT_EQUAL(jobs_db_time_rfc3339(NULL, buf, sizeof(buf)), -1);
+	CU_ASSERT_EQUAL(db_time_rfc3339(NULL, buf, sizeof(buf)), -1);
 	for (i = 0; bad[i] != NULL; i++)
-		if (jobs_db_time_rfc3339(bad[i], buf, sizeof(buf)) != -1)
+		if (db_time_rfc3339(bad[i], buf, sizeof(buf)) != -1)
 			CU_FAIL(bad[i]);
 }
 
@@ -1073,10 +1243,18 @@ static CU_TestInfo tests[] = {
 	{ "every job field has an owner", test_jobs_every_job_field_has_an_owner },
 	{ "the Square write names only Square columns",
 	    test_jobs_square_write_names_only_square_columns },
+	{ "each statement's columns follow the field table",
+	    test_jobs_sql_column_lists_follow_the_field_table },
+	{ "runs: each statement's columns follow its table",
+	    test_runs_sql_column_lists_follow_the_tables },
+	{ "the test's column reader sees order",
+	    test_jobs_sql_columns_reader_sees_order },
 	{ "patch_check accepts staff fields",
 	    test_jobs_patch_check_accepts_staff_fields },
 	{ "patch_check rejects Square and system fields",
 	    test_jobs_patch_check_rejects_square_and_system_fields },
+	{ "patch_check refuses the photo lists",
+	    test_jobs_patch_check_refuses_photo_lists },
 	{ "patch_check's message names the field",
 	    test_jobs_patch_check_message_names_the_field },
 	{ "patch_check rejects unknown, empty, non-objects",
@@ -1086,6 +1264,8 @@ static CU_TestInfo tests[] = {
 	    test_jobs_patch_check_bounds_lengths },
 	{ "merge: workStatus appends one history entry",
 	    test_jobs_merge_work_status_appends_one_history_entry },
+	{ "merge: statusHistory keeps the last 200 and a marker",
+	    test_jobs_merge_status_history_is_bounded },
 	{ "merge: same workStatus changes nothing",
 	    test_jobs_merge_same_work_status_changes_nothing },
 	{ "merge: no user, by is null",
@@ -1102,7 +1282,7 @@ static CU_TestInfo tests[] = {
 	    test_jobs_merge_issue_reported_and_resolved_stamps },
 	{ "merge: vehicle keeps unspecified members",
 	    test_jobs_merge_vehicle_keeps_unspecified_members },
-	{ "merge: notes and photos replace", test_jobs_merge_notes_and_photos_replace },
+	{ "merge: notes replace", test_jobs_merge_notes_replace },
 	{ "merge: Square and system fields untouched",
 	    test_jobs_merge_never_touches_square_or_system_fields },
 	{ "square_diff names each change", test_jobs_square_diff_names_each_change },
@@ -1110,7 +1290,7 @@ static CU_TestInfo tests[] = {
 	    test_jobs_square_diff_cache_time_alone_is_no_change },
 	{ "square_diff: NULL vs \"\"", test_jobs_square_diff_null_and_empty_strings },
 	{ "square_diff respects max", test_jobs_square_diff_respects_max },
-	{ "db_time_rfc3339", test_jobs_db_time_rfc3339 },
+	{ "db_time_rfc3339", test_db_time_rfc3339 },
 	{ "new_id: 22 URL-safe random characters",
 	    test_jobs_new_id_is_a_valid_random_id },
 	{ "merge: payment to paid sets paidAt once",

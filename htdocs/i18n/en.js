@@ -148,6 +148,7 @@ export default {
   'job.history.created': 'Job created',
   'job.history.createdBy': 'from {by}',
   'job.history.empty': 'No status changes yet.',
+  'job.history.dropped': '{n} earlier changes are no longer kept',
   'createdBy.webhook': 'Square webhook',
   'createdBy.reconciliation': 'reconciliation',
   'createdBy.staff': 'staff',

@@ -140,6 +140,7 @@ export default {
   'job.history.created': 'Trabajo creado',
   'job.history.createdBy': 'desde {by}',
   'job.history.empty': 'Aún no hay cambios de estado.',
+  'job.history.dropped': 'Ya no se guardan {n} cambios anteriores',
   'createdBy.webhook': 'webhook de Square',
   'createdBy.reconciliation': 'conciliación',
   'createdBy.staff': 'personal',

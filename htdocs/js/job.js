@@ -582,13 +582,16 @@ function renderMedia() {
 function renderHistory() {
   const entries = Array.isArray(job.statusHistory) ? [...job.statusHistory] : [];
   entries.sort((a, b) => String(b.at).localeCompare(String(a.at)));
-  const items = entries.map((e) => h('li', { class: `tl-item st-${STATUSES.includes(e.to) ? e.to : 'scheduled'}` },
+  const items = entries.map((e) => (Number.isInteger(e.dropped) ? h('li', { class: 'tl-item tl-dropped' },
+    h('span', { class: 'tl-dot', 'aria-hidden': 'true' }),
+    h('div', { class: 'tl-body' }, h('p', { class: 'tl-meta' }, t('job.history.dropped', { n: e.dropped }))))
+    : h('li', { class: `tl-item st-${STATUSES.includes(e.to) ? e.to : 'scheduled'}` },
     h('span', { class: 'tl-dot', 'aria-hidden': 'true' }),
     h('div', { class: 'tl-body' },
       h('p', { class: 'tl-title' }, e.from
         ? t('job.history.change', { from: t(`status.${e.from}`), to: t(`status.${e.to}`) })
         : t('job.history.first', { to: t(`status.${e.to}`) })),
-      h('p', { class: 'tl-meta' }, [formatDateTime(e.at, loc, timeZone), e.by ? t('job.history.by', { by: e.by }) : ''].filter(Boolean).join(' · ')))));
+      h('p', { class: 'tl-meta' }, [formatDateTime(e.at, loc, timeZone), e.by ? t('job.history.by', { by: e.by }) : ''].filter(Boolean).join(' · '))))));
   items.push(h('li', { class: 'tl-item tl-created' },
     h('span', { class: 'tl-dot', 'aria-hidden': 'true' }),
     h('div', { class: 'tl-body' },

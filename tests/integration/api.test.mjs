@@ -62,6 +62,8 @@ describe('calendar', () => {
     assert.equal(j.durationMinutes, 180);
     const times = r.json.data.jobs.map((x) => x.appointmentTime);
     assert.deepEqual(times, [...times].sort());
+    // The answer says whether the list was cut at its bound (5,000 jobs); a week is not.
+    assert.equal(r.json.data.truncated, false);
   });
 
   test('a day outside the range has no jobs', async () => {
@@ -73,7 +75,7 @@ describe('calendar', () => {
   test('bad ranges are 400 JSON', async () => {
     for (const q of ['start=2026-02-30', 'start=2026-11-23&end=2026-11-22', 'start=26-11-23',
       'start=2026-01-01&end=2026-03-04', 'start=2026-11-23&start=2026-11-24', 'week=1',
-      'start=2026-11-23%00']) {
+      'start=2026-11-23%00', 'start=9999-12-31', 'end=9999-12-31']) {
       const r = await get(`/api/calendar?${q}`);
       assert.equal(r.status, 400, q);
       assert.equal(r.json.success, false, q);
@@ -106,6 +108,24 @@ describe('calendar', () => {
     assert.match(second.head, /^HTTP\/1\.1 304/);
     assert.ok(second.bytes < 300, `304 was ${second.bytes} bytes`);
     assert.ok(bytes > second.bytes);
+  });
+
+  // The calendar reads at most 5,000 jobs; it used to cut silently (issue 8, item 5).
+  test('a day of more than 5,000 jobs answers 5,000 and says it was cut', async () => {
+    const day = '2031-03-05';
+    sql('INSERT INTO jobs (id, booking_id, created_by, created_at, updated_at, booking_status, ' +
+      'appointment_time, status_history, checklist, photos_meta, receipt_photos, vehicle, notes) ' +
+      "SELECT CONCAT('cut', seq), CONCAT('cutbooking', seq), 'staff', UTC_TIMESTAMP(3), " +
+      "UTC_TIMESTAMP(3), 'ACCEPTED', '2031-03-05 18:00:00', '[]', '{\"tech\":[],\"qc\":[]}', '[]', " +
+      "'[]', '{}', '' FROM seq_1_to_5001");
+    try {
+      const r = await get(`/api/calendar?start=${day}&end=${day}`);
+      assert.equal(r.status, 200);
+      assert.equal(r.json.data.jobs.length, 5000);
+      assert.equal(r.json.data.truncated, true);
+    } finally {
+      sql("DELETE FROM jobs WHERE id LIKE 'cut%'");
+    }
   });
 });
 
@@ -210,7 +230,10 @@ describe('job', () => {
     const cur = (await get(`/api/jobs/${job.id}`)).json.data;
     for (const body of [{ appointmentTime: '2030-01-01T00:00:00Z' }, { serviceType: 'x' },
       { bookingStatus: 'CANCELLED_BY_SELLER' }, { customerCached: null }, { notes: 'ok', durationMinutes: 1 },
-      { version: 99 }, { id: 'x' }, { statusHistory: [] }, { nonsense: 1 }, {}]) {
+      { version: 99 }, { id: 'x' }, { statusHistory: [] }, { nonsense: 1 }, {},
+      // The photo lists are written by the photo endpoints only (issue 7, item 27).
+      { photosMeta: [{ key: 'a.jpg', url: 'javascript:alert(1)' }] }, { receiptPhotos: [] },
+      { notes: 'ok', photosMeta: [] }]) {
       const r = await patchJob(job.id, cur.version, body);
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.equal(r.json.success, false);
@@ -272,6 +295,26 @@ describe('job', () => {
     r = await get('/api/nothing-here');
     assert.equal(r.status, 404);
     assert.equal(r.json.success, false);
+  });
+
+  // Issue 7 item 16: a status flipped in a loop once grew the row until the job answered 500.
+  test('statusHistory keeps the last 200 entries and a marker; the job still answers', async () => {
+    let cur = (await get(`/api/jobs/${job.id}`)).json.data;
+    const flips = 206 - cur.statusHistory.length;
+    // Two statuses other than the current one: every PATCH is a change.
+    const pair = ['in_progress', 'qc'].includes(cur.workStatus) ? ['checked_in', 'no_show'] : ['in_progress', 'qc'];
+    for (let i = 0; i < flips; i++) {
+      const r = await patchJob(job.id, cur.version, { workStatus: pair[i % 2] });
+      assert.equal(r.status, 200, r.text);
+      cur = r.json.data;
+    }
+    const r = await get(`/api/jobs/${job.id}`);
+    assert.equal(r.status, 200);
+    const hist = r.json.data.statusHistory;
+    assert.equal(hist.length, 200 + 1);
+    assert.equal(hist[0].dropped, 6);
+    assert.equal(hist.filter((e) => 'dropped' in e).length, 1);
+    assert.equal(hist.at(-1).to, r.json.data.workStatus);
   });
 });
 
