@@ -68,6 +68,7 @@ struct http_resp {
 	size_t		 rawlen;
 	const char	*body_ref;	/* borrowed: a body that outlives resp */
 	size_t		 body_reflen;
+	char		 accel[160];	/* X-Accel-Redirect: nginx sends it */
 };
 
 /*
