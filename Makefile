@@ -25,7 +25,7 @@ CFLAGS		?= -O2 -g
 
 -include Makefile.local
 
-PKGS		 = fcgi json-c libcurl libmariadb libcrypto
+PKGS		 = fcgi json-c libcurl libmariadb libcrypto libxcrypt
 ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE -fPIC -Wall -Wextra -Werror \
 		   -Wshadow -Wformat=2 -Ilib -MMD -MP \
 		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
@@ -34,7 +34,8 @@ TEST_LIBS	 = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null)
 
 LIB_SRCS	 = lib/log.c lib/config.c lib/tz.c lib/db.c lib/http.c \
 		   lib/jobs.c lib/runs.c lib/app.c lib/api.c lib/square.c \
-		   lib/reconcile.c lib/webhook.c lib/origin.c lib/push.c lib/calendar.c
+		   lib/reconcile.c lib/webhook.c lib/origin.c lib/push.c lib/calendar.c \
+		   lib/login.c
 PROGS		 = calendar job reconcile webhook
 # The photo program alone links libvips, through objects of its own that
 # are not in libsafari.so (which every program loads): the calendar and

@@ -401,6 +401,7 @@ http_resp_write(const struct http_io *io, const struct http_resp *resp,
 	    "%s%s%s"
 	    "%s%.0ld%s"
 	    "%s%s%s"
+	    "%s%s%s"
 	    "Content-Length: %zu\r\n\r\n",
 	    resp->status, reason(resp->status),
 	    resp->etag[0] ? "ETag: " : "", resp->etag,
@@ -412,6 +413,9 @@ http_resp_write(const struct http_io *io, const struct http_resp *resp,
 	    resp->poll_ms > 0 ? "\r\n" : "",
 	    resp->accel[0] ? "X-Accel-Redirect: " : "", resp->accel,
 	    resp->accel[0] ? "\r\n" : "",
+	    resp->www_auth ? "WWW-Authenticate: " : "",
+	    resp->www_auth ? resp->www_auth : "",
+	    resp->www_auth ? "\r\n" : "",
 	    resp->status == 304 ? (size_t)0 : blen);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;

@@ -69,6 +69,7 @@ struct http_resp {
 	const char	*body_ref;	/* borrowed: a body that outlives resp */
 	size_t		 body_reflen;
 	char		 accel[160];	/* X-Accel-Redirect: nginx sends it */
+	const char	*www_auth;	/* WWW-Authenticate for 401, static */
 };
 
 /*
