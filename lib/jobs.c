@@ -1290,7 +1290,7 @@ jobs_square_write(struct db *db, const struct job_square *rows, size_t n,
 			(*cached)[24] = NULL;
 	char		**checklists = NULL, hist[160], now[32];
 	const struct job_square *s;
-	size_t		 i, a = 0, len;
+	size_t		 i, j, a = 0, len;
 	int		 rc = -1;
 
 	if (n == 0)
@@ -1341,8 +1341,13 @@ jobs_square_write(struct db *db, const struct job_square *rows, size_t n,
 			memcpy(ids[i], s->new_id, sizeof(ids[i]));
 		else if (jobs_new_id(ids[i], sizeof(ids[i])) == -1)
 			goto out;
-		if ((checklists[i] = checklist_for(templates,
-		    s->service_type)) == NULL)
+		/* A page has few services: one checklist each. */
+		for (j = 0; j < i && checklists[i] == NULL; j++)
+			if (!str_differs(rows[j].service_type,
+			    s->service_type))
+				checklists[i] = strdup(checklists[j]);
+		if (checklists[i] == NULL && (checklists[i] =
+		    checklist_for(templates, s->service_type)) == NULL)
 			goto out;
 		db_time_format(s->appointment_time, times[i],
 		    sizeof(times[i]));
