@@ -46,7 +46,7 @@ PHOTO_BIN	 = $(BUILD)/cgi-bin/photo
 VIPS_CFLAGS	 = $(shell $(PKG_CONFIG) --cflags vips 2>/dev/null)
 VIPS_LIBS	 = $(shell $(PKG_CONFIG) --libs vips 2>/dev/null)
 UNIT_TESTS	 = test_tz test_square test_config test_http test_jobs test_api \
-		   test_webhook test_origin test_push
+		   test_webhook test_origin test_push test_login
 SERVICE_TESTS	 = test_square_http
 
 LIB		 = $(BUILD)/lib/libsafari.so
