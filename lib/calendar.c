@@ -38,6 +38,13 @@
 #define FILE_FRESH	 30
 #define FILE_STALE	 120
 #define FILE_SWEEP	 60
+/*
+ * At most about FILE_MAX files (a staff client asking for thousands of
+ * ranges must not fill the disk): past it, answers go out as bytes until
+ * a sweep makes room.  Counted by a scan every FILE_SCAN writes.
+ */
+#define FILE_MAX	 256
+#define FILE_SCAN	 16
 
 static const char sql_stamp[] =
 	"SELECT COUNT(*), COALESCE(SUM(stamp), 0) FROM calendar_days "
@@ -214,33 +221,61 @@ calendar_file_ready(const char *dir, const char *name)
 	return 1;
 }
 
-/* Remove the answer files no one used for FILE_STALE seconds. */
-static void
+/*
+ * Remove the answer files no one used for FILE_STALE seconds.  Returns
+ * how many are left.
+ */
+static size_t
 file_sweep(const char *dir)
 {
-	static time_t	 last;
 	char		 path[CALENDAR_PATH_MAX];
 	struct dirent	*de;
 	struct stat	 sb;
 	DIR		*d;
 	time_t		 now = time(NULL);
+	size_t		 left = 0;
 
-	if (now - last < FILE_SWEEP)
-		return;
-	last = now;
 	if ((d = opendir(dir)) == NULL)
-		return;
+		return 0;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
 		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
 			continue;
 		if (file_path(path, sizeof(path), dir, de->d_name) == -1 ||
-		    lstat(path, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-		    sb.st_mtime >= now - FILE_STALE)
+		    lstat(path, &sb) == -1 || !S_ISREG(sb.st_mode))
 			continue;
-		(void)unlink(path);
+		if (sb.st_mtime >= now - FILE_STALE || unlink(path) == -1)
+			left++;
 	}
 	closedir(d);
+	return left;
+}
+
+/* Is there room for one more file?  Sweeps now and then.  1 or 0. */
+static int
+file_room(const char *dir)
+{
+	static time_t	 last;
+	static size_t	 kept, since;
+	static int	 said;
+	time_t		 now = time(NULL);
+
+	if (now - last >= FILE_SWEEP || since >= FILE_SCAN) {
+		kept = file_sweep(dir);
+		last = now;
+		since = 0;
+	}
+	if (kept + since >= FILE_MAX) {
+		if (!said)
+			log_warnx("%s: %zu answer files in %s: sending answers "
+			    "as bytes until a sweep makes room", __func__,
+			    kept + since, dir);
+		said = 1;
+		return 0;
+	}
+	said = 0;
+	since++;
+	return 1;
 }
 
 int
@@ -263,7 +298,8 @@ calendar_file_write(const char *dir, const char *name, const char *body,
 		log_warn("%s: mkdir %s", __func__, dir);
 		return -1;
 	}
-	file_sweep(dir);
+	if (!file_room(dir))
+		return -1;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0640)) == -1) {
 		log_warn("%s: %s", __func__, tmp);

@@ -55,7 +55,8 @@ const char *calendar_store(const char *etag, const char *body, size_t len);
  * when nginx names a directory for them (SAFARI_CALENDAR_FILES), each
  * answer is written there once, named by its ETag, and every request
  * after it is one stamp read and a redirect.  Files are written whole
- * (a temporary name, then rename) and removed once unused for a while.
+ * (a temporary name, then rename) and removed once unused for a while;
+ * a few hundred at most, past which answers go out as bytes.
  */
 #define CALENDAR_PATH_MAX	 512
 
@@ -70,7 +71,8 @@ int	 calendar_file_ready(const char *dir, const char *name);
 
 /*
  * Write body as dir/name (dir made 0750 if missing), whole or not at
- * all.  0, or -1 (logged).
+ * all.  0, or -1 (logged; also when the directory holds as many files as
+ * it may: then send the bytes).
  */
 int	 calendar_file_write(const char *dir, const char *name,
 	    const char *body, size_t len);

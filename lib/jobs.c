@@ -1099,7 +1099,10 @@ dup_or_null(const char *s)
 static void
 copy_cell(char *dst, size_t dstsz, const char *s)
 {
-	snprintf(dst, dstsz, "%s", s == NULL ? "" : s);
+	size_t	 n = s == NULL ? 0 : strnlen(s, dstsz - 1);
+
+	memcpy(dst, s == NULL ? "" : s, n);	/* cut to dst, as snprintf */
+	dst[n] = '\0';
 }
 
 int

@@ -184,3 +184,26 @@ test('nginx sends the calendar answer from a file named by its ETag; a PATCH mak
   assert.equal(direct.status, 404);
   assert.equal(direct.json.success, false);
 });
+
+test('hundreds of ranges: the answer files stay a few hundred, every answer still right', async () => {
+  await putBookings([booking('freshmany00001')]);
+  await reconcile();
+  const dir = path.join(env.stackDir, 'calendar');
+  const first = Date.UTC(2024, 0, 1);
+  for (let i = 0; i < 400; i++) {
+    const d = new Date(first + i * 86400e3).toISOString().slice(0, 10);
+    const r = await get(`/api/calendar?start=${d}&end=${d}`);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.data.start, d);
+    assert.deepEqual(r.json.data.jobs, []);
+  }
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length <= 256 + 64, `${files.length} files`);
+  // Past the limit the answers are bytes from the program: still fresh.
+  const a = await get(range);
+  const job = a.json.data.jobs.find((j) => j.bookingId === 'freshmany00001');
+  const p = await patchJob(job.id, job.version, { notes: 'many' });
+  assert.equal(p.status, 200, p.text);
+  const b = await get(range);
+  assert.equal(b.json.data.jobs.find((j) => j.id === job.id).version, p.json.data.version);
+});
