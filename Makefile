@@ -25,7 +25,7 @@ CFLAGS		?= -O2 -g
 
 -include Makefile.local
 
-PKGS		 = fcgi json-c libcurl libmariadb libcrypto
+PKGS		 = fcgi json-c libcurl libmariadb libcrypto libxcrypt
 ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE -fPIC -Wall -Wextra -Werror \
 		   -Wshadow -Wformat=2 -Ilib -MMD -MP \
 		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
@@ -37,6 +37,7 @@ LIB_SRCS	 = lib/log.c lib/config.c lib/tz.c lib/db.c lib/http.c \
 		   lib/reconcile.c lib/webhook.c lib/origin.c lib/push.c lib/calendar.c lib/json.c
 LIB_SRCS	+= lib/patch.c
 LIB_SRCS	+= lib/square_json.c
+LIB_SRCS	+= lib/login.c
 PROGS		 = calendar job reconcile webhook
 # The photo program alone links libvips, through objects of its own that
 # are not in libsafari.so (which every program loads): the calendar and
@@ -47,7 +48,7 @@ PHOTO_BIN	 = $(BUILD)/cgi-bin/photo
 VIPS_CFLAGS	 = $(shell $(PKG_CONFIG) --cflags vips 2>/dev/null)
 VIPS_LIBS	 = $(shell $(PKG_CONFIG) --libs vips 2>/dev/null)
 UNIT_TESTS	 = test_tz test_square test_config test_http test_jobs test_api \
-		   test_webhook test_origin test_push test_json test_db
+		   test_webhook test_origin test_push test_json test_db test_login
 SERVICE_TESTS	 = test_square_http
 
 LIB		 = $(BUILD)/lib/libsafari.so

@@ -115,8 +115,8 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 	struct tz_date	 from, to, next;
 	struct calendar_stamp st;
 	struct json_object *data, *jobs;
-	const char	*body;
-	char		 err[128], a[16], b[16], now[32];
+	const char	*body, *dir;
+	char		 err[128], a[16], b[16], now[32], name[128];
 	size_t		 len;
 	int		 cut;
 
@@ -143,7 +143,23 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	resp->status = 200;
-	if ((body = calendar_cached(resp->etag, &len)) == NULL) {
+	/*
+	 * Behind nginx, which names a directory for the answers: nginx
+	 * sends the answer's file itself (X-Accel-Redirect), written once
+	 * per change.  Elsewhere (CGI) the program sends the bytes.
+	 */
+	dir = req->io != NULL && req->io->param != NULL ?
+	    req->io->param(req->io->ctx, "SAFARI_CALENDAR_FILES") : NULL;
+	if (dir != NULL && (dir[0] != '/' || strlen(dir) > 256 ||
+	    calendar_file_name(resp->etag, name, sizeof(name)) == -1))
+		dir = NULL;
+	if (dir != NULL && calendar_file_ready(dir, name) == 1) {
+		snprintf(resp->accel, sizeof(resp->accel), "/_calendar/%s",
+		    name);
+		return;
+	}
+	if ((body = dir != NULL ? NULL : calendar_cached(resp->etag, &len)) ==
+	    NULL) {
 		if (jobs_calendar(app->db, tz_day_start(&from),
 		    tz_day_start(&next), &jobs, &cut) == -1) {
 			app_db_error(app, resp);
@@ -167,6 +183,14 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		body = json_object_to_json_string_length(resp->json,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 		    &len);
+		if (dir != NULL && calendar_file_write(dir, name, body,
+		    len) == 0) {
+			snprintf(resp->accel, sizeof(resp->accel),
+			    "/_calendar/%s", name);
+			json_object_put(resp->json);
+			resp->json = NULL;
+			return;
+		}
 		if ((body = calendar_store(resp->etag, body, len)) == NULL)
 			return;		/* answer from resp->json */
 		json_object_put(resp->json);

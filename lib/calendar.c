@@ -11,16 +11,40 @@
  * job left), and a range reads at most 63 of them by primary key.  Rows
  * lock per day, not one row for every writer.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "calendar.h"
 #include "db.h"
+#include "log.h"
 
 #define CAL_CACHE	 4		/* answers kept per process */
 
 #define TOUCH_MAX	 256		/* days per statement */
+
+/*
+ * Answer files (nginx sends them): a file used within FILE_FRESH seconds
+ * is left alone, an older one is touched when used, and a sweep (at most
+ * every FILE_SWEEP seconds) removes those untouched for FILE_STALE.  So a
+ * file is never removed within FILE_STALE - FILE_FRESH seconds of being
+ * handed to nginx, far longer than nginx takes to open it.
+ */
+#define FILE_FRESH	 30
+#define FILE_STALE	 120
+#define FILE_SWEEP	 60
+/*
+ * At most about FILE_MAX files (a staff client asking for thousands of
+ * ranges must not fill the disk): past it, answers go out as bytes until
+ * a sweep makes room.  Counted by a scan every FILE_SCAN writes.
+ */
+#define FILE_MAX	 256
+#define FILE_SCAN	 16
 
 static const char sql_stamp[] =
 	"SELECT COUNT(*), COALESCE(SUM(stamp), 0) FROM calendar_days "
@@ -155,4 +179,153 @@ calendar_cache_free(void)
 		free(cache[i].body);
 		cache[i].body = NULL;
 	}
+}
+
+/* "<dir>/<name>": 0, or -1 when it does not fit. */
+static int
+file_path(char *buf, size_t bufsz, const char *dir, const char *name)
+{
+	int	 n;
+
+	n = snprintf(buf, bufsz, "%s/%s", dir, name);
+	return n < 0 || (size_t)n >= bufsz ? -1 : 0;
+}
+
+int
+calendar_file_name(const char *etag, char *name, size_t namesz)
+{
+	size_t	 i, len = strlen(etag);
+	int	 n;
+
+	if (len < 3 || etag[0] != '"' || etag[len - 1] != '"')
+		return -1;
+	for (i = 1; i < len - 1; i++)
+		if (strchr("0123456789abcdefghijklmnopqrstuvwxyz.-",
+		    etag[i]) == NULL)
+			return -1;
+	n = snprintf(name, namesz, "%.*s.json", (int)(len - 2), etag + 1);
+	return n < 0 || (size_t)n >= namesz ? -1 : 0;
+}
+
+int
+calendar_file_ready(const char *dir, const char *name)
+{
+	char		 path[CALENDAR_PATH_MAX];
+	struct stat	 sb;
+	time_t		 now = time(NULL);
+
+	if (file_path(path, sizeof(path), dir, name) == -1)
+		return -1;
+	if (stat(path, &sb) == -1)
+		return errno == ENOENT ? 0 : -1;
+	/* In use: keep it out of the sweep's reach. */
+	if (sb.st_mtime < now - FILE_FRESH && utimensat(AT_FDCWD, path,
+	    NULL, 0) == -1)
+		return errno == ENOENT ? 0 : -1;
+	return 1;
+}
+
+/*
+ * Remove the answer files no one used for FILE_STALE seconds.  Returns
+ * how many are left.
+ */
+static size_t
+file_sweep(const char *dir)
+{
+	char		 path[CALENDAR_PATH_MAX];
+	struct dirent	*de;
+	struct stat	 sb;
+	DIR		*d;
+	time_t		 now = time(NULL);
+	size_t		 left = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+			continue;
+		if (file_path(path, sizeof(path), dir, de->d_name) == -1 ||
+		    lstat(path, &sb) == -1 || !S_ISREG(sb.st_mode))
+			continue;
+		if (sb.st_mtime >= now - FILE_STALE || unlink(path) == -1)
+			left++;
+	}
+	closedir(d);
+	return left;
+}
+
+/* Is there room for one more file?  Sweeps now and then.  1 or 0. */
+static int
+file_room(const char *dir)
+{
+	static time_t	 last;
+	static size_t	 kept, since;
+	static int	 said;
+	time_t		 now = time(NULL);
+
+	if (now - last >= FILE_SWEEP || since >= FILE_SCAN) {
+		kept = file_sweep(dir);
+		last = now;
+		since = 0;
+	}
+	if (kept + since >= FILE_MAX) {
+		if (!said)
+			log_warnx("%s: %zu answer files in %s: sending answers "
+			    "as bytes until a sweep makes room", __func__,
+			    kept + since, dir);
+		said = 1;
+		return 0;
+	}
+	said = 0;
+	since++;
+	return 1;
+}
+
+int
+calendar_file_write(const char *dir, const char *name, const char *body,
+    size_t len)
+{
+	char		 path[CALENDAR_PATH_MAX], tmp[CALENDAR_PATH_MAX];
+	const char	*p = body;
+	size_t		 left = len;
+	ssize_t		 w;
+	int		 fd, n;
+
+	if (file_path(path, sizeof(path), dir, name) == -1 ||
+	    (n = snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.tmp", dir, name,
+	    (long)getpid())) < 0 || (size_t)n >= sizeof(tmp)) {
+		log_warnx("%s: answer file name too long", __func__);
+		return -1;
+	}
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+		log_warn("%s: mkdir %s", __func__, dir);
+		return -1;
+	}
+	if (!file_room(dir))
+		return -1;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640)) == -1) {
+		log_warn("%s: %s", __func__, tmp);
+		return -1;
+	}
+	while (left > 0) {
+		if ((w = write(fd, p, left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("%s: write %s", __func__, tmp);
+			close(fd);
+			(void)unlink(tmp);
+			return -1;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	/* Whole or not at all: nginx never sees a half-written answer. */
+	if (close(fd) == -1 || rename(tmp, path) == -1) {
+		log_warn("%s: %s", __func__, path);
+		(void)unlink(tmp);
+		return -1;
+	}
+	return 0;
 }

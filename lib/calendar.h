@@ -51,6 +51,33 @@ const char *calendar_cached(const char *etag, size_t *len);
 const char *calendar_store(const char *etag, const char *body, size_t len);
 
 /*
+ * Answers as files that nginx sends itself (X-Accel-Redirect, sendfile):
+ * when nginx names a directory for them (SAFARI_CALENDAR_FILES), each
+ * answer is written there once, named by its ETag, and every request
+ * after it is one stamp read and a redirect.  Files are written whole
+ * (a temporary name, then rename) and removed once unused for a while;
+ * a few hundred at most, past which answers go out as bytes.
+ */
+#define CALENDAR_PATH_MAX	 512
+
+/* The file name of an ETag's answer ("c1.2-….json"): 0, or -1. */
+int	 calendar_file_name(const char *etag, char *name, size_t namesz);
+
+/*
+ * Is the answer file dir/name there?  1 (and kept from the sweep for a
+ * while), 0 if not, -1 on error.  Blocks on the file system only.
+ */
+int	 calendar_file_ready(const char *dir, const char *name);
+
+/*
+ * Write body as dir/name (dir made 0750 if missing), whole or not at
+ * all.  0, or -1 (logged; also when the directory holds as many files as
+ * it may: then send the bytes).
+ */
+int	 calendar_file_write(const char *dir, const char *name,
+	    const char *body, size_t len);
+
+/*
  * Free the cache.  The first calendar_store registers it with atexit, so
  * leak checkers see nothing; calling it early is safe too.
  */

@@ -516,7 +516,7 @@ http_resp_write(const struct http_io *io, const struct http_resp *resp,
 	size_t		 blen = 0;
 	int		 n;
 
-	if (resp->status != 304) {
+	if (resp->status != 304 && resp->accel[0] == '\0') {
 		if (resp->body_ref != NULL) {
 			body = resp->body_ref;
 			blen = resp->body_reflen;
@@ -535,6 +535,8 @@ http_resp_write(const struct http_io *io, const struct http_resp *resp,
 	    "%s%s%s"
 	    "%s%s%s"
 	    "%s%.0ld%s"
+	    "%s%s%s"
+	    "%s%s%s"
 	    "Content-Length: %zu\r\n\r\n",
 	    resp->status, reason(resp->status),
 	    resp->etag[0] ? "ETag: " : "", resp->etag,
@@ -544,6 +546,11 @@ http_resp_write(const struct http_io *io, const struct http_resp *resp,
 	    resp->poll_ms > 0 ? "X-Poll-Interval-Ms: " : "",
 	    resp->poll_ms > 0 ? resp->poll_ms : 0L,
 	    resp->poll_ms > 0 ? "\r\n" : "",
+	    resp->accel[0] ? "X-Accel-Redirect: " : "", resp->accel,
+	    resp->accel[0] ? "\r\n" : "",
+	    resp->www_auth ? "WWW-Authenticate: " : "",
+	    resp->www_auth ? resp->www_auth : "",
+	    resp->www_auth ? "\r\n" : "",
 	    resp->status == 304 ? (size_t)0 : blen);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;

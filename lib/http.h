@@ -103,6 +103,8 @@ struct http_resp {
 	size_t		 rawlen;
 	const char	*body_ref;	/* borrowed: a body that outlives resp */
 	size_t		 body_reflen;
+	char		 accel[160];	/* X-Accel-Redirect: nginx sends it */
+	const char	*www_auth;	/* WWW-Authenticate for 401, static */
 };
 
 /*

@@ -647,7 +647,10 @@ jobs_strdup(const char *s)
 static void
 copy_cell(char *dst, size_t dstsz, const char *s)
 {
-	snprintf(dst, dstsz, "%s", s == NULL ? "" : s);
+	size_t	 n = s == NULL ? 0 : strnlen(s, dstsz - 1);
+
+	memcpy(dst, s == NULL ? "" : s, n);	/* cut to dst, as snprintf */
+	dst[n] = '\0';
 }
 
 int
@@ -805,7 +808,7 @@ jobs_square_write(struct db *db, const struct job_square *rows, size_t n,
 	char		**checklists = NULL, hist[160], now[32];
 	const char *const *square_columns = jobs_square_columns();
 	const struct job_square *s;
-	size_t		 i, a = 0, len;
+	size_t		 i, j, a = 0, len;
 	int		 rc = -1;
 
 	if (n == 0)
@@ -856,7 +859,13 @@ jobs_square_write(struct db *db, const struct job_square *rows, size_t n,
 			memcpy(ids[i], s->new_id, sizeof(ids[i]));
 		else if (jobs_new_id(ids[i], sizeof(ids[i])) == -1)
 			goto out;
-		if ((checklists[i] = patch_checklist_new(templates,
+		/* A page has few services: one checklist each. */
+		for (j = 0; j < i && checklists[i] == NULL; j++)
+			if (!str_differs(rows[j].service_type,
+			    s->service_type))
+				checklists[i] = strdup(checklists[j]);
+		if (checklists[i] == NULL && (checklists[i] =
+		    patch_checklist_new(templates,
 		    s->service_type)) == NULL)
 			goto out;
 		db_time_format(s->appointment_time, times[i],

@@ -123,16 +123,24 @@ reconcile_ctx_free(struct reconcile_ctx *ctx)
 	memset(ctx, 0, sizeof(*ctx));
 }
 
-/* The stored job of booking id, or NULL. */
+static int
+stored_cmp(const void *a, const void *b)
+{
+	const struct job_stored	*x = a, *y = b;
+
+	return strcmp(x->sq.booking_id, y->sq.booking_id);
+}
+
+/* The stored job of booking id, or NULL (js is sorted by stored_cmp). */
 static const struct job_stored *
 find_stored(const struct job_stored *js, size_t n, const char *id)
 {
-	size_t	 i;
+	struct job_stored	 key;
 
-	for (i = 0; i < n; i++)
-		if (strcmp(js[i].sq.booking_id, id) == 0)
-			return &js[i];
-	return NULL;
+	if (n == 0 || strlen(id) >= sizeof(key.sq.booking_id))
+		return NULL;
+	memcpy(key.sq.booking_id, id, strlen(id) + 1);
+	return bsearch(&key, js, n, sizeof(*js), stored_cmp);
 }
 
 static int
@@ -498,6 +506,8 @@ reconcile_prepare(struct reconcile_ctx *ctx, const struct square_booking *b,
 		    "stored jobs of a page");
 		goto out;
 	}
+	/* Looked up several times per booking: by halves, not in a row. */
+	qsort(pg->stored, pg->nstored, sizeof(*pg->stored), stored_cmp);
 	resolve_names(ctx, b, n);
 	for (i = 0; i < ntodo; i++)
 		if (customer_stale(ctx, todo[i], find_stored(pg->stored,

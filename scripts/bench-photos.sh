@@ -51,5 +51,5 @@ umax=$(cat "$STACK_DIR"/upload-*.txt | awk '{print $2}' | sort -n | tail -n 1)
 row "10 uploads at once: stored / slowest" "$ok / ${umax} s" "10 stored: $([ "$ok" = 10 ] && echo pass || echo FAIL)"
 row "  calendar meanwhile (loaded / unloaded)" "$lrps / $drps req/s" \
     "within 2x of static: $(awk "BEGIN{print ($lrps*2>=$srps)?\"pass\":\"FAIL\"}")"
-row "  calendar p99 meanwhile (loaded / unloaded)" "$lp99 / $dp99 ms" \
+row "  calendar p99 meanwhile (loaded / unloaded)" "$lp99 / $d99 ms" \
     "< 10 ms: $(awk "BEGIN{print ($lp99<10)?\"pass\":\"FAIL\"}")"

@@ -3,7 +3,7 @@
 # as root with apt-get; otherwise name what is missing and stop.
 set -eu
 
-PKGS="gcc make pkg-config libc6-dev libfcgi-dev libjson-c-dev \
+PKGS="gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libjson-c-dev \
 libcurl4-openssl-dev libmariadb-dev libcunit1-dev libssl-dev \
 mariadb-server mariadb-client nginx-light libnginx-mod-nchan curl openssl ca-certificates \
 chromium nodejs npm wrk valgrind tzdata procps util-linux passwd \

@@ -3,9 +3,11 @@
 // range), with a new ETag, through nginx; values from Square are cut to
 // their columns; the job and runs answers carry the business time zone.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { beforeEach, test } from 'node:test';
 import {
-  api, booking, customers, fake, get, jobOf, patchJob, putBookings, reconcile, resetWorld,
+  api, booking, customers, env, fake, get, jobOf, patchJob, putBookings, reconcile, resetWorld,
   sendWebhook, sql, webhookEvent,
 } from './helpers.mjs';
 
@@ -152,4 +154,56 @@ test('a webhook of a booking with a 400-character customer name: created, not 50
   assert.equal(w.json.data.result, 'created');
   const j = await jobOf('freshlonghook1');
   assert.equal([...j.customerCached.name].length, 255);
+});
+
+test('nginx sends the calendar answer from a file named by its ETag; a PATCH makes a new one', async () => {
+  await putBookings([booking('freshfile00001')]);
+  await reconcile();
+  const dir = path.join(env.stackDir, 'calendar');
+  const name = (etag) => `${etag.replace(/^W\//, '').replaceAll('"', '')}.json`;
+  const a = await get(range);
+  assert.equal(a.status, 200);
+  const etag = a.headers.get('etag');
+  assert.equal(a.headers.get('content-type'), 'application/json; charset=utf-8');
+  assert.equal(a.headers.get('cache-control'), 'no-cache');
+  assert.equal(a.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(fs.readFileSync(path.join(dir, name(etag)), 'utf8'), a.text, 'the bytes sent are the file');
+  // No date-based 304 from the file: a later If-Modified-Since still gets the answer.
+  const ims = await get(range, { headers: { 'if-modified-since': new Date(Date.now() + 3600e3).toUTCString() } });
+  assert.equal(ims.status, 200);
+  const job = a.json.data.jobs.find((j) => j.bookingId === 'freshfile00001');
+  const p = await patchJob(job.id, job.version, { workStatus: 'in_progress' });
+  assert.equal(p.status, 200, p.text);
+  const b = await get(range, { headers: { 'if-none-match': etag } });
+  assert.equal(b.status, 200);
+  assert.notEqual(b.headers.get('etag'), etag);
+  assert.equal(b.json.data.jobs.find((j) => j.id === job.id).version, p.json.data.version);
+  assert.equal(fs.readFileSync(path.join(dir, name(b.headers.get('etag'))), 'utf8'), b.text);
+  // The files are reached only through the program's redirect.
+  const direct = await get(`/_calendar/${name(etag)}`);
+  assert.equal(direct.status, 404);
+  assert.equal(direct.json.success, false);
+});
+
+test('hundreds of ranges: the answer files stay a few hundred, every answer still right', async () => {
+  await putBookings([booking('freshmany00001')]);
+  await reconcile();
+  const dir = path.join(env.stackDir, 'calendar');
+  const first = Date.UTC(2024, 0, 1);
+  for (let i = 0; i < 400; i++) {
+    const d = new Date(first + i * 86400e3).toISOString().slice(0, 10);
+    const r = await get(`/api/calendar?start=${d}&end=${d}`);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.data.start, d);
+    assert.deepEqual(r.json.data.jobs, []);
+  }
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length <= 256 + 64, `${files.length} files`);
+  // Past the limit the answers are bytes from the program: still fresh.
+  const a = await get(range);
+  const job = a.json.data.jobs.find((j) => j.bookingId === 'freshmany00001');
+  const p = await patchJob(job.id, job.version, { notes: 'many' });
+  assert.equal(p.status, 200, p.text);
+  const b = await get(range);
+  assert.equal(b.json.data.jobs.find((j) => j.id === job.id).version, p.json.data.version);
 });
