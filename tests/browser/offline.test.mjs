@@ -290,7 +290,8 @@ test('a photo queued offline that meets a newer change opens the conflict view w
     const conflict = page.locator('#conflict');
     await conflict.waitFor({ state: 'visible', timeout: 20000 });
     const shown = conflict.locator('img.outbox-thumb');
-    await waitUntil(() => shown.evaluate((img) => img.complete && img.naturalWidth === 480), { message: 'the queued photo in the conflict view' });
+    await waitUntil(() => shown.evaluate((img) => (img.complete && img.naturalWidth === 480) || JSON.stringify([img.src, img.complete, img.naturalWidth])),
+      { message: 'the queued photo in the conflict view' });
     assert.match(await conflict.textContent(), /Photo \(Before\)/);
     assert.equal(await page.locator('textarea[name="notes"]').inputValue(), other.notes, 'the newer job is shown');
     const held = await getJob(job.id);
@@ -323,7 +324,8 @@ test('another login on the same tablet empties the kept data, and the first logi
     let page = await firstPage(context, `/en/jobs/${job.id}`);
     await primed(page, `/api/jobs/${job.id}`);
     await context.setOffline(true);
-    await page.locator('textarea[name="notes"]').fill('Queued by staff');
+    const mine = `Queued by staff ${Date.now()}`;
+    await page.locator('textarea[name="notes"]').fill(mine);
     await page.locator('#notes-form').getByRole('button', { name: 'Save' }).click();
     await waitUntil(async () => (await outboxCount(page)) === 1, { message: 'the note queued' });
     await context.close();
@@ -339,7 +341,7 @@ test('another login on the same tablet empties the kept data, and the first logi
     await page.locator('#hero-service').filter({ hasText: job.serviceType }).waitFor();
     assert.equal(await outboxCount(page), 1, 'staff\'s edit waits for staff');
     assert.equal(await page.locator('#outbox').isVisible(), false, 'unseen by frontdesk');
-    assert.notEqual(await page.locator('textarea[name="notes"]').inputValue(), 'Queued by staff');
+    assert.notEqual(await page.locator('textarea[name="notes"]').inputValue(), mine);
     assert.equal((await getJob(job.id)).notes, job.notes, 'and is not sent as frontdesk');
   } finally {
     await context.close();
