@@ -5,6 +5,16 @@
  * temporary file (never held whole in memory), libvips makes the two
  * JPEGs, they are stored by name, and the entry is written with a
  * version guard.
+ *
+ * Files are shared by name (the same bytes on two jobs are one file), so
+ * removing one must never race with an upload that is about to name it.
+ * The media lock (flock on MEDIA_DIR/.lock) orders the two: an upload
+ * holds it shared from the moment its files are in place until its entry
+ * is committed or refused, and the clean-up holds it exclusively while it
+ * counts the references and unlinks.  So the clean-up sees every entry
+ * that names a file on disk, and an upload never commits a name whose
+ * file was removed under it.  (One host's MEDIA_DIR: flock does not
+ * reach across NFS.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "api.h"
@@ -26,6 +37,7 @@
 #include "tz.h"
 
 static void	 job_changed(struct app *, const char *);
+static void	 media_gc_one(struct app *, const char *);
 
 enum photos_sql { SQL_MEDIA_GET, SQL_MEDIA_SET, SQL_MEDIA_REFS, SQL__MAX };
 
@@ -114,6 +126,21 @@ cols_store(struct db *db, const char *id, const struct media_cols *c)
 	if (db_exec(db, sqls[SQL_MEDIA_SET], args, 4, NULL, &affected) == -1)
 		return -1;
 	return affected == 1;
+}
+
+/* The job's photos and receipts. */
+static size_t
+cols_count(const struct media_cols *c)
+{
+	return json_object_array_length(c->photos) +
+	    json_object_array_length(c->receipts);
+}
+
+static void
+too_many(struct http_resp *resp)
+{
+	http_error(resp, 409, "too_many_photos", "A job holds at most 100 "
+	    "photos; delete one first.", NULL);
 }
 
 int
@@ -273,9 +300,64 @@ media_dir(struct app *app)
 	return 0;
 }
 
-/* Remove the file of url ("/media/NAME") once no job names it. */
+/*
+ * Take the media lock, shared (LOCK_SH) or exclusive (LOCK_EX); blocks
+ * until it is granted.  Returns the descriptor to give to media_unlock,
+ * or -1 (logged).
+ */
+static int
+media_lock(struct app *app, int how)
+{
+	char	 path[1024];
+	int	 fd;
+
+	if (snprintf(path, sizeof(path), "%s/.lock", app->cfg.media_dir) >=
+	    (int)sizeof(path)) {
+		log_warnx("%s: path too long", __func__);
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1) {
+		log_warn("%s: %s", __func__, path);
+		return -1;
+	}
+	while (flock(fd, how) == -1) {
+		if (errno == EINTR)
+			continue;
+		log_warn("%s: flock %s", __func__, path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static void
-media_gc(struct app *app, const char *url)
+media_unlock(int fd)
+{
+	if (fd != -1)
+		close(fd);		/* releases the flock */
+}
+
+/*
+ * Remove the files of urls ("/media/NAME") that no job names any more,
+ * under the exclusive media lock.  Best effort: a file kept by an error
+ * harms nobody.
+ */
+static void
+media_gc(struct app *app, const char *const *urls, size_t n)
+{
+	size_t	 i;
+	int	 fd;
+
+	if ((fd = media_lock(app, LOCK_EX)) == -1)
+		return;
+	for (i = 0; i < n; i++)
+		media_gc_one(app, urls[i]);
+	media_unlock(fd);
+}
+
+/* Remove the file of url once no job names it; the caller holds the lock. */
+static void
+media_gc_one(struct app *app, const char *url)
 {
 	struct db_arg	 args[2];
 	struct db_res	*res = NULL;
@@ -373,9 +455,11 @@ photo_add(struct app *app, struct http_req *req, const char *id,
 	struct media_out	 m;
 	struct json_object	*e;
 	char			 err[192], tmp[1024], disp[MEDIA_NAME_MAX];
-	char			 thumb[MEDIA_NAME_MAX], key[32], url[96];
+	char			 thumb[MEDIA_NAME_MAX], key[32], urls[2][96];
+	const char		*gc_urls[2] = { urls[0], urls[1] };
 	int64_t			 expected = -1;
-	int			 r, tries, status;
+	int			 r, tries, status, lockfd = -1, stored = 0;
+	int			 full = 0;
 
 	memset(&c, 0, sizeof(c));
 	memset(&m, 0, sizeof(m));
@@ -404,10 +488,8 @@ photo_add(struct app *app, struct http_req *req, const char *id,
 	/* The job, its version and count before the body is read. */
 	if (!load_for_write(app, id, expected, &c, resp))
 		return;
-	if (json_object_array_length(c.photos) +
-	    json_object_array_length(c.receipts) >= PHOTOS_MAX) {
-		http_error(resp, 409, "too_many_photos", "A job holds at most "
-		    "100 photos; delete one first.", NULL);
+	if (cols_count(&c) >= PHOTOS_MAX) {
+		too_many(resp);
 		goto out;
 	}
 	if (media_dir(app) == -1 || media_init() == -1) {
@@ -441,41 +523,64 @@ photo_add(struct app *app, struct http_req *req, const char *id,
 	}
 	if (media_name(m.disp, m.displen, disp, sizeof(disp)) == -1 ||
 	    media_name(m.thumb, m.thumblen, thumb, sizeof(thumb)) == -1 ||
-	    media_store(app->cfg.media_dir, disp, m.disp, m.displen) == -1 ||
-	    media_store(app->cfg.media_dir, thumb, m.thumb, m.thumblen) == -1 ||
 	    jobs_new_id(key, sizeof(key)) == -1) {
 		http_error(resp, 500, "internal_error", "The photo could not "
 		    "be stored.", NULL);
 		goto out;
 	}
+	snprintf(urls[0], sizeof(urls[0]), "/media/%s", disp);
+	snprintf(urls[1], sizeof(urls[1]), "/media/%s", thumb);
+	/* From the files in place to the entry committed, none may go. */
+	if ((lockfd = media_lock(app, LOCK_SH)) == -1) {
+		http_error(resp, 500, "internal_error", "The photo could not "
+		    "be stored.", NULL);
+		goto out;
+	}
+	stored = 1;
+	if (media_store(app->cfg.media_dir, disp, m.disp, m.displen) == -1 ||
+	    media_store(app->cfg.media_dir, thumb, m.thumb, m.thumblen) == -1) {
+		http_error(resp, 500, "internal_error", "The photo could not "
+		    "be stored.", NULL);
+		goto out;
+	}
 	user = req->remote_user[0] != '\0' ? req->remote_user : NULL;
-	/* Without If-Match a concurrent edit is no conflict: try again. */
-	for (tries = 0; tries < 3; tries++) {
+	/*
+	 * Without If-Match a concurrent edit is no conflict: load the job
+	 * again and retry, the photo limit checked anew each time.
+	 */
+	for (tries = 0;; tries++) {
 		e = entry_new(key, kind, caption, user, &m, disp, thumb);
 		json_object_array_add(strcmp(kind, "receipt") == 0 ?
 		    c.receipts : c.photos, e);
-		if ((r = cols_store(app->db, id, &c)) != 0 || expected != -1)
+		if ((r = cols_store(app->db, id, &c)) != 0 || expected != -1 ||
+		    tries == 2)
 			break;
 		cols_clear(&c);
 		if ((r = cols_load(app->db, id, &c)) != 1)
 			break;
-		r = 0;
+		if (cols_count(&c) >= PHOTOS_MAX) {
+			full = 1;
+			r = 0;
+			break;
+		}
 	}
+	media_unlock(lockfd);
+	lockfd = -1;
 	if (r == 1) {
+		stored = 0;		/* named by the entry now */
 		job_changed(app, id);
 		answer_job(app, id, 201, resp);
-	} else {
-		if (r == -1)
-			app_db_error(app, resp);
-		else
-			answer_job(app, id, 409, resp);
-		/* Not recorded: its files go unless another job has them. */
-		snprintf(url, sizeof(url), "/media/%s", disp);
-		media_gc(app, url);
-		snprintf(url, sizeof(url), "/media/%s", thumb);
-		media_gc(app, url);
-	}
+	} else if (full)
+		too_many(resp);
+	else if (r == -1)
+		app_db_error(app, resp);
+	else
+		answer_job(app, id, 409, resp);
 out:
+	media_unlock(lockfd);
+	/* Not recorded: its files go unless a job names them. */
+	if (stored)
+		media_gc(app, gc_urls, 2);
 	if (tmp[0] != '\0')
 		unlink(tmp);
 	media_out_free(&m);
@@ -511,6 +616,7 @@ photo_delete(struct app *app, struct http_req *req, const char *id,
 {
 	struct media_cols	 c;
 	char			 url[128], thumb[128];
+	const char		*gc_urls[2] = { url, thumb };
 	int64_t			 expected;
 	int			 r;
 
@@ -539,8 +645,7 @@ photo_delete(struct app *app, struct http_req *req, const char *id,
 		return;
 	}
 	job_changed(app, id);
-	media_gc(app, url);
-	media_gc(app, thumb);
+	media_gc(app, gc_urls, 2);
 	answer_job(app, id, 200, resp);
 }
 

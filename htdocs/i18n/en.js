@@ -217,5 +217,6 @@ export default {
   'offline.drop': 'Drop',
   'offline.queued': 'Kept on this tablet; it will be sent when the connection is back.',
   'offline.photo': 'Photo ({kind})',
+  'offline.photoConflict': 'Taken before that change. Send it now, or drop it.',
   'offline.full': 'This tablet already keeps 200 MB of photos waiting to be sent.',
 };

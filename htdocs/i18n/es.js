@@ -208,5 +208,6 @@ export default {
   'offline.drop': 'Descartar',
   'offline.queued': 'Guardado en esta tableta; se enviará cuando vuelva la conexión.',
   'offline.photo': 'Foto ({kind})',
+  'offline.photoConflict': 'Tomada antes de ese cambio. Envíela ahora o descártela.',
   'offline.full': 'Esta tableta ya guarda 200 MB de fotos pendientes de envío.',
 };

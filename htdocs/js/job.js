@@ -15,7 +15,7 @@ import {
   formatTimeRange, formatDuration, formatMoney,
 } from '/js/format.js';
 import { STATUSES, isCancelled, vehicleText, knownTimeZone, rememberTimeZone } from '/js/jobs.js';
-import { isOfflineError, knownUser, outbox } from '/js/offline.js';
+import { isOfflineError, knownUser, flushOutbox, outbox } from '/js/offline.js';
 import { mountPhotos } from '/js/photos.js';
 
 const { locale, loc, t } = initPage('job', 'job.title');
@@ -140,6 +140,15 @@ function hideConflict() {
 els.conflictApply.addEventListener('click', async () => {
   if (!conflict) return;
   const { origin } = conflict;
+  if (origin.apply) {                 /* a queued photo: back into the outbox, on the shown version */
+    els.conflictApply.disabled = true;
+    try {
+      await origin.apply();
+    } finally {
+      els.conflictApply.disabled = false;
+    }
+    return;
+  }
   const changes = (origin.recollect && origin.recollect()) || conflict.changes;
   els.conflictApply.disabled = true;
   const ok = await enqueueSave(changes, origin);
@@ -709,8 +718,47 @@ function originFor(changes) {
   return checkOrigin(list, items.find((x) => x.key === key) || { key });
 }
 
+/* The thumbnail of a queued photo: one object URL per entry, let go when the entry goes. */
+const photoUrls = new Map();      /* seq -> blob: URL */
+function queuedThumb(e) {
+  if (!e.blob) return null;
+  if (!photoUrls.has(e.seq)) photoUrls.set(e.seq, URL.createObjectURL(e.blob));
+  return h('img', { class: 'outbox-thumb', src: photoUrls.get(e.seq), alt: describeEntry(e), width: '96', height: '96' });
+}
+function releaseThumbs() {
+  const keep = new Set(queued.map((e) => e.seq));
+  for (const [seq, url] of photoUrls) {
+    if (!keep.has(seq)) {
+      URL.revokeObjectURL(url);
+      photoUrls.delete(seq);
+    }
+  }
+}
+
+/* A queued photo in conflict: send it again on the version now shown, or drop it. */
+function queuedPhotoOrigin(entry) {
+  return {
+    msgEl: els.conflictMsg,
+    outboxSeq: entry.seq,
+    describe: () => h('div', { class: 'change' },
+      h('p', { class: 'change-title' }, describeEntry(entry)),
+      h('div', { class: 'change-cols' },
+        h('div', { class: 'change-yours' },
+          h('span', { class: 'change-label' }, t('job.conflict.yours')),
+          queuedThumb(entry),
+          h('p', { class: 'change-text' }, t('offline.photoConflict'))))),
+    async apply() {
+      if (!job) return;
+      await outbox.retry(entry.seq, job.version);
+      await flushOutbox();
+    },
+    discard() { outbox.remove(entry.seq); },
+  };
+}
+
 /* A queued entry's origin: taking or dropping it removes it from the outbox. */
 function queuedOrigin(entry) {
+  if (entry.kind === 'photo') return queuedPhotoOrigin(entry);
   const base = originFor(entry.changes);
   return {
     msgEl: base.msgEl,
@@ -730,7 +778,7 @@ async function queueOffline(changes, origin) {
   } catch {
     return false;                 /* no storage: the save fails as before */
   }
-  queued = await outbox.forJob(jobId);
+  await loadQueued();
   origin.onSaved?.();
   render();
   showMsg(origin.msgEl, t('offline.queued'), 'ok');
@@ -738,7 +786,9 @@ async function queueOffline(changes, origin) {
 }
 
 function describeEntry(e) {
-  if (e.kind === 'photo') return t('offline.photo', { kind: e.photoKind || '' });
+  if (e.kind === 'photo') {
+    return t('offline.photo', { kind: ['before', 'after', 'damage', 'receipt'].includes(e.photoKind) ? t(`photo.kind.${e.photoKind}`) : '' });
+  }
   return originFor(e.changes).describe(e.changes).querySelector('.change-title').textContent + ': ' +
     (originFor(e.changes).describe(e.changes).querySelector('.change-yours .change-text')?.textContent || '');
 }
@@ -746,7 +796,9 @@ function describeEntry(e) {
 function renderQueued() {
   const list = outboxCard.querySelector('ul');
   outboxCard.hidden = !queued.length;
-  replaceChildren(list, queued.map((e) => h('li', { class: `outbox-item is-${e.state}`, dataset: { seq: String(e.seq) } },
+  releaseThumbs();
+  replaceChildren(list, queued.map((e) => h('li', { class: `outbox-item is-${e.state}`, dataset: { seq: String(e.seq), kind: e.kind } },
+    e.kind === 'photo' ? queuedThumb(e) : null,
     h('span', { class: 'outbox-what' }, describeEntry(e)),
     h('span', { class: 'outbox-state' }, e.state === 'failed' ? t('offline.failed', { message: e.error || '' })
       : e.state === 'conflict' ? t('offline.conflict') : t('offline.pending')),
@@ -755,11 +807,13 @@ function renderQueued() {
 
 async function loadQueued() {
   try {
-    queued = await outbox.forJob(jobId);
+    /* This login's entries only: another login's wait for it, unseen. */
+    const user = knownUser() ?? '';
+    queued = (await outbox.forJob(jobId)).filter((e) => e.user === user);
   } catch {
     queued = [];
   }
-  const c = queued.find((e) => e.kind === 'patch' && e.state === 'conflict');
+  const c = queued.find((e) => e.state === 'conflict');
   if (c && queuedConflictSeq !== c.seq) {
     queuedConflictSeq = c.seq;
     if (c.current && typeof c.current === 'object' && (!job || Number(c.current.version) >= Number(job.version))) {
@@ -770,9 +824,14 @@ async function loadQueued() {
     showConflict(c.changes, queuedOrigin(c));
     return;
   }
-  if (!c) queuedConflictSeq = null;
+  if (!c) {
+    queuedConflictSeq = null;
+    /* The queued entry it showed was sent or dropped. */
+    if (conflict && conflict.origin.outboxSeq !== undefined && !queued.some((e) => e.seq === conflict.origin.outboxSeq)) hideConflict();
+  }
   render();
 }
 
 window.addEventListener('sdo-outbox', loadQueued);
+window.addEventListener('sdo-user-changed', loadQueued);
 window.addEventListener('sdo-outbox-sent', () => poll.refresh());

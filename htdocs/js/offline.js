@@ -19,6 +19,9 @@ let tr = (k) => k;
 let banner = null;
 let flushing = null;
 let retryTimer = null;
+/* The login the server named in this page's life: queued edits go only as
+ * it (the browser sends its own credentials, whoever queued them). */
+let confirmedUser = null;
 
 /* The login last seen online on this tablet ('' when the server has no login). */
 export function knownUser() {
@@ -78,6 +81,7 @@ async function learnUser() {
     return knownUser();                           /* offline: the last login seen */
   }
   const before = knownUser();
+  confirmedUser = user;
   try {
     localStorage.setItem(USER_KEY, user);
   } catch { /* private mode: nothing kept */ }
@@ -112,12 +116,17 @@ async function send(entry) {
   return { status: res.status, body };
 }
 
-/* Send what is queued for the signed-in login. Resolves the number sent. */
+/* Send what is queued for the signed-in login, once the server has named it. Resolves the number sent. */
 export function flushOutbox() {
   if (flushing) return flushing;
   flushing = (async () => {
-    const user = knownUser();
-    if (user === null) return 0;
+    if (confirmedUser === null) await learnUser();
+    const user = confirmedUser;
+    if (user === null) {             /* the server has not said who is signed in: later */
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(flushOutbox, RETRY_MS);
+      return 0;
+    }
     const n = await outbox.replay(user, send);
     const left = (await outbox.all()).some((e) => e.user === user && e.state === 'pending');
     clearTimeout(retryTimer);

@@ -95,6 +95,23 @@ async function put(entry) {
   await tx('readwrite', (store) => store.put(entry));
 }
 
+/*
+ * Send an entry in conflict again, now made on `version` (the newer job the
+ * person has seen): it is pending again, in its place in the order.
+ */
+export async function retry(seq, version) {
+  await tx('readwrite', async (store) => {
+    const e = await reqValue(store.get(seq));
+    if (!e) return;
+    e.state = 'pending';
+    e.version = version;
+    delete e.current;
+    delete e.error;
+    store.put(e);
+  });
+  changed();
+}
+
 /* Drop everything queued (used by tests and on request). */
 export async function clear() {
   await tx('readwrite', (store) => store.clear());
@@ -137,9 +154,11 @@ export async function replay(user, send) {
         }
         await tx('readwrite', (store) => store.delete(e.seq));
         taken += 1;
-      } else if (res.status === 409) {
+      } else if (res.status === 409 && res.body && res.body.data && typeof res.body.data === 'object') {
+        /* A newer job (version_conflict): the person chooses. A 409 without
+         * one (too_many_photos) is a refusal like any other, below. */
         e.state = 'conflict';
-        e.current = res.body && res.body.data ? res.body.data : null;
+        e.current = res.body.data;
         await put(e);
         blocked.add(e.jobId);
       } else if (res.status === 503 || res.status === 502 || res.status === 504 || res.status === 0) {

@@ -4,8 +4,15 @@
 // thumbnails are grouped by kind, a tap opens one large, and a photo is
 // deleted after a confirmation. No innerHTML: API data goes in as text
 // and as attribute values only.
+//
+// A photo taken without a connection (the browser is offline, or the
+// upload cannot reach the server) goes into the outbox (outbox.js) with
+// the job's version, within the tablet's photo budget; the job page shows
+// it as pending with its thumbnail, and offline.js sends it in its place
+// in the order, with If-Match, once the connection is back.
 import { h, replaceChildren } from '/js/dom.js';
 import { request, errorText } from '/js/api.js';
+import { knownUser, flushOutbox, outbox } from '/js/offline.js';
 
 const KINDS = ['before', 'damage', 'after', 'receipt'];
 const MEDIA_URL = /^\/media\/[0-9a-f]{64}\.jpg$/;
@@ -55,7 +62,10 @@ export function mountPhotos(root, { t, jobId, getJob, onJob, when }) {
     u.error = '';
     u.progress = 0;
     renderUploads();
-    const job = getJob();
+    if (navigator.onLine === false) {
+      queue(u);
+      return;
+    }
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/api/jobs/${encodeURIComponent(jobId)}/photos?kind=${encodeURIComponent(u.kind)}`);
     xhr.setRequestHeader('Content-Type', u.blob.type || 'image/jpeg');
@@ -75,10 +85,29 @@ export function mountPhotos(root, { t, jobId, getJob, onJob, when }) {
       fail(u, body && body.error && typeof body.error.message === 'string'
         ? body.error.message : t('photo.failed'));
     };
-    xhr.onerror = () => fail(u, t('photo.failed'));
-    xhr.ontimeout = () => fail(u, t('photo.failed'));
+    /* No answer at all: the connection is gone; keep it for later. */
+    xhr.onerror = () => queue(u);
+    xhr.ontimeout = () => queue(u);
     xhr.timeout = 120000;
     xhr.send(u.blob);
+  }
+
+  /* Into the outbox, made on the version shown; sent when the connection is back. */
+  async function queue(u) {
+    const job = getJob();
+    try {
+      await outbox.add({
+        user: knownUser() ?? '', jobId, kind: 'photo', version: job ? job.version : null,
+        blob: u.blob, type: u.blob.type || 'image/jpeg', query: `kind=${encodeURIComponent(u.kind)}`,
+        photoKind: u.kind,
+      });
+    } catch (err) {
+      fail(u, err && err.code === 'outbox_full' ? t('offline.full') : t('photo.failed'));
+      return;
+    }
+    uploads.splice(uploads.indexOf(u), 1);
+    renderUploads();
+    if (navigator.onLine !== false) flushOutbox();
   }
 
   function fail(u, msg) {

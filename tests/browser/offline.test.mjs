@@ -4,12 +4,57 @@
 // until the connection is back, then go in order with their If-Match; a
 // queued edit that meets a newer change opens the conflict view and writes
 // nothing until the person chooses. Uses Playwright's offline mode.
+//
+// "The tablet was switched off and on" is a persistent Chromium profile
+// (its service worker, caches and IndexedDB on disk) closed and launched
+// again; a change of login is the same profile launched with another
+// user's credentials (a second user added to the stack's htpasswd).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
 import {
   launch, openPage, pickJob, getJob, patchJobAsOther, waitUntil, ensureJobs, calendar,
-  STAFF_USER, CANCELLED,
+  STAFF_USER, STAFF_PASSWORD, CANCELLED, BASE_URL, CHROMIUM, CHROMIUM_ARGS, TABLET,
 } from './helpers.mjs';
+
+/* A small real JPEG, as the tablet's camera would give (ImageMagick). */
+const jpeg = execFileSync('convert', ['-size', '480x360', 'plasma:', 'jpeg:-']);
+
+/*
+ * The same profile directory launched again is the same tablet after a
+ * restart. noNetwork: every request of the browser (the service worker's
+ * too) goes to a proxy that is not there, as on a tablet whose Wi-Fi has
+ * no way out. (Playwright's offline mode does not reliably reach the
+ * service worker of a relaunched profile, and a relaunched profile whose
+ * worker is registered must start offline for its login to work.)
+ */
+function launchProfile(dir, { user = STAFF_USER, password = STAFF_PASSWORD, offline = false, noNetwork = false } = {}) {
+  const args = noNetwork ? [...CHROMIUM_ARGS, '--proxy-server=http://127.0.0.1:9', '--proxy-bypass-list=<-loopback>'] : CHROMIUM_ARGS;
+  return chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM, headless: true, args, viewport: TABLET,
+    serviceWorkers: 'allow', offline: offline || noNetwork, httpCredentials: { username: user, password },
+  });
+}
+
+async function firstPage(context, urlPath) {
+  const page = context.pages()[0] || await context.newPage();
+  await page.goto(`${BASE_URL}${urlPath}`);
+  return page;
+}
+
+/* Does the service worker keep an answer for this path (any kept data cache)? */
+function kept(page, apiPath) {
+  return page.evaluate(async (p) => {
+    for (const n of (await caches.keys()).filter((x) => x.endsWith('-data'))) {
+      for (const r of await (await caches.open(n)).keys()) if (new URL(r.url).pathname === p) return true;
+    }
+    return false;
+  }, apiPath);
+}
 
 let browser;
 before(async () => {
@@ -32,6 +77,14 @@ async function primed(page, apiPath) {
     }
     return false;
   }, apiPath), { message: `the service worker kept ${apiPath}` });
+}
+
+/* A queued photo's thumbnail on the job page, drawn from the Blob kept in IndexedDB. */
+async function queuedThumbShown(page) {
+  const img = page.locator('#outbox .outbox-item[data-kind="photo"] img.outbox-thumb');
+  await img.first().waitFor();
+  await waitUntil(() => img.first().evaluate((el) => (el.complete && el.naturalWidth === 480) || JSON.stringify([el.src, el.complete, el.naturalWidth])), { message: 'the queued photo\'s thumbnail loads' });
+  return true;
 }
 
 async function outboxCount(page) {
@@ -156,5 +209,143 @@ test('an offline notes edit that meets a newer change shows the conflict view an
     await conflict.waitFor({ state: 'hidden' });
   } finally {
     await context.close();
+  }
+});
+
+test('a photo taken offline waits with its thumbnail through a browser restart, then uploads after the status change made before it, with If-Match', async () => {
+  const job = await pickJob(13);
+  const target = job.workStatus === 'in_progress' ? 'qc' : 'in_progress';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdo-tablet-'));
+  let context = await launchProfile(dir);
+  try {
+    let page = await firstPage(context, `/en/jobs/${job.id}`);
+    await primed(page, `/api/jobs/${job.id}`);
+    await context.setOffline(true);
+    await page.locator(`#status-buttons [data-status="${target}"]`).click();
+    await waitUntil(async () => (await outboxCount(page)) === 1, { message: 'the status change queued' });
+    await page.selectOption('#photo-kind', 'damage');
+    await page.locator('#photo-input').setInputFiles({ name: 'scratch.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    await waitUntil(async () => (await outboxCount(page)) === 2, { message: 'the photo queued' });
+    assert.match(await page.locator('#outbox .outbox-item[data-kind="photo"]').textContent(), /Photo \(Damage\)Will be sent/);
+    await queuedThumbShown(page);
+    assert.equal(await page.locator('.photo-upload').count(), 0, 'no failed upload to retry: it is queued');
+
+    /* Switched off, and on again without a connection. */
+    await context.close();
+    context = await launchProfile(dir, { noNetwork: true });
+    page = await firstPage(context, `/en/jobs/${job.id}`);
+    await page.locator('.offline-banner').waitFor({ state: 'visible' });
+    await page.locator('#hero-service').filter({ hasText: job.serviceType }).waitFor();
+    await page.locator('#outbox .outbox-item').nth(1).waitFor();
+    assert.equal(await outboxCount(page), 2, 'both edits survived the restart');
+    await queuedThumbShown(page);
+    assert.equal(await page.locator(`#status-buttons [data-status="${target}"]`).getAttribute('aria-pressed'), 'true');
+    assert.equal((await getJob(job.id)).version, job.version, 'nothing reached the server while offline');
+
+    /* Off and on again, and the Wi-Fi is back. */
+    await context.close();
+    context = await launchProfile(dir, { offline: true });
+    page = await firstPage(context, `/en/jobs/${job.id}`);
+    const sent = [];     /* the writes the server answered, in order */
+    page.on('response', (r) => {
+      const m = r.request().method();
+      if (m === 'PATCH' || m === 'POST') sent.push({ method: m, status: r.status(), ifMatch: r.request().headers()['if-match'] });
+    });
+    await page.locator('#outbox .outbox-item').nth(1).waitFor();
+    await context.setOffline(false);
+    await waitUntil(async () => (await outboxCount(page)) === 0, { timeout: 20000, message: 'the outbox empties once online' });
+    assert.deepEqual(sent, [
+      { method: 'PATCH', status: 200, ifMatch: `"${job.version}"` },
+      { method: 'POST', status: 201, ifMatch: `"${job.version + 1}"` },
+    ], 'the status first, then the photo on the version the status change made');
+    const now = await getJob(job.id);
+    assert.equal(now.version, job.version + 2);
+    assert.equal(now.workStatus, target);
+    const photo = now.photosMeta.at(-1);
+    assert.equal(photo.kind, 'damage');
+    assert.equal(photo.by, STAFF_USER);
+    const thumb = page.locator(`.photo-group[data-kind=damage] img[src="${photo.thumbUrl}"]`);
+    await thumb.waitFor();
+    await waitUntil(() => thumb.evaluate((img) => img.complete && img.naturalWidth > 0), { message: 'the uploaded thumbnail shows' });
+    await page.locator('#outbox').waitFor({ state: 'hidden' });
+  } finally {
+    await context.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a photo queued offline that meets a newer change opens the conflict view with the photo, and uploads only when applied', async () => {
+  const job = await pickJob(14);
+  const before = job.photosMeta.length;
+  const { context, page } = await openPage(browser, `/en/jobs/${job.id}`, { serviceWorkers: 'allow' });
+  try {
+    await primed(page, `/api/jobs/${job.id}`);
+    await context.setOffline(true);
+    await page.selectOption('#photo-kind', 'before');
+    await page.locator('#photo-input').setInputFiles({ name: 'walkaround.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    await waitUntil(async () => (await outboxCount(page)) === 1, { message: 'the photo queued' });
+
+    const other = await patchJobAsOther(job.id, { notes: `Front desk ${Date.now()}` });
+    await context.setOffline(false);
+    const conflict = page.locator('#conflict');
+    await conflict.waitFor({ state: 'visible', timeout: 20000 });
+    const shown = conflict.locator('img.outbox-thumb');
+    await waitUntil(() => shown.evaluate((img) => (img.complete && img.naturalWidth === 480) || JSON.stringify([img.src, img.complete, img.naturalWidth])),
+      { message: 'the queued photo in the conflict view' });
+    assert.match(await conflict.textContent(), /Photo \(Before\)/);
+    assert.equal(await page.locator('textarea[name="notes"]').inputValue(), other.notes, 'the newer job is shown');
+    const held = await getJob(job.id);
+    assert.equal(held.version, other.version, 'nothing written before the person chooses');
+    assert.equal(held.photosMeta.length, before);
+    assert.equal(await outboxCount(page), 1, 'the photo is still kept');
+
+    await page.locator('#conflict-apply').click();
+    await waitUntil(async () => (await getJob(job.id)).photosMeta.length === before + 1, { message: 'the photo uploaded once applied' });
+    await waitUntil(async () => (await outboxCount(page)) === 0, { message: 'the outbox empties' });
+    await conflict.waitFor({ state: 'hidden' });
+    const now = await getJob(job.id);
+    assert.equal(now.version, other.version + 1);
+    assert.equal(now.notes, other.notes, 'the other change stays');
+  } finally {
+    await context.close();
+  }
+});
+
+test('another login on the same tablet empties the kept data, and the first login\'s queued edits are neither shown nor sent as it', async () => {
+  const job = await pickJob(15);
+  const htpasswd = path.join(process.env.STACK_DIR || '', 'htpasswd');
+  const original = fs.readFileSync(htpasswd, 'utf8');
+  const second = { user: 'frontdesk', password: `fd-${process.pid}-${Date.now()}` };
+  const hash = execFileSync('openssl', ['passwd', '-6', '-stdin'], { input: second.password, encoding: 'utf8' }).trim();
+  fs.appendFileSync(htpasswd, `${second.user}:${hash}\n`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdo-tablet-'));
+  let context = await launchProfile(dir);
+  try {
+    let page = await firstPage(context, `/en/jobs/${job.id}`);
+    await primed(page, `/api/jobs/${job.id}`);
+    await context.setOffline(true);
+    const mine = `Queued by staff ${Date.now()}`;
+    await page.locator('textarea[name="notes"]').fill(mine);
+    await page.locator('#notes-form').getByRole('button', { name: 'Save' }).click();
+    await waitUntil(async () => (await outboxCount(page)) === 1, { message: 'the note queued' });
+    await context.close();
+
+    /* The tablet is switched on and someone else signs in. */
+    context = await launchProfile(dir, { ...second, offline: true });
+    page = await firstPage(context, '/en/calendar');
+    await context.setOffline(false);
+    await page.reload();
+    await waitUntil(() => page.evaluate(() => localStorage.getItem('sdo.user')).then((u) => u === 'frontdesk'), { message: 'the page learns the new login' });
+    await waitUntil(async () => !(await kept(page, `/api/jobs/${job.id}`)), { message: 'the first login\'s kept job is gone' });
+    await page.goto(`${BASE_URL}/en/jobs/${job.id}`);
+    await page.locator('#hero-service').filter({ hasText: job.serviceType }).waitFor();
+    assert.equal(await outboxCount(page), 1, 'staff\'s edit waits for staff');
+    assert.equal(await page.locator('#outbox').isVisible(), false, 'unseen by frontdesk');
+    assert.notEqual(await page.locator('textarea[name="notes"]').inputValue(), mine);
+    assert.equal((await getJob(job.id)).notes, job.notes, 'and is not sent as frontdesk');
+  } finally {
+    await context.close();
+    fs.writeFileSync(htpasswd, original);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,11 +1,13 @@
 // Photos: upload, the stored bytes (upright, no metadata, named by their
 // SHA-256), the refusals (type, corrupt, bombs, size, count), delete and
 // the files going, /media/ served by nginx behind the login, and the
-// ownership rule (reconcile and webhooks never touch photos).  The images
-// are made here with ImageMagick and exiftool.
+// ownership rule (reconcile and webhooks never touch photos), and the
+// races around shared files and the photo limit, made to happen by holding
+// a job's row lock in a transaction of the test's own.  The images are
+// made here with ImageMagick and exiftool.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -84,6 +86,53 @@ function pngHeader(w, h) {
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 const mediaFiles = () => fs.readdirSync(media).filter((n) => /^[0-9a-f]{64}\.jpg$/.test(n));
 
+/* Poll fn until it is truthy (a condition, never a fixed sleep). */
+async function until(fn, what, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(v)})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/*
+ * A transaction of the test's own, in a mariadb client kept open: it runs
+ * `statements` (which lock rows) and holds those locks until commit() or
+ * rollback().
+ */
+async function holdLocks(statements) {
+  const p = spawn('mariadb', ['--no-defaults', `--socket=${env.socket}`, '-u', os.userInfo().username,
+    '-N', '-B', '-n', 'safari'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout.on('data', (d) => { out += d; });
+  const exited = new Promise((resolve) => p.on('exit', resolve));
+  p.stdin.write(`BEGIN; ${statements} SELECT 'locks-held';\n`);
+  await until(() => out.includes('locks-held'), 'the test transaction to hold its locks');
+  const end = async (how) => { p.stdin.end(`${how};\n`); assert.equal(await exited, 0); };
+  return { commit: () => end('COMMIT'), rollback: () => end('ROLLBACK') };
+}
+
+/* The photo program's writes of a job's photos that are waiting (on the row lock the test holds). */
+const rowWaits = () => Number(sql("SELECT COUNT(*) FROM information_schema.processlist " +
+  "WHERE state = 'Updating' AND info LIKE 'UPDATE jobs SET photos\\_meta%'")[0][0]);
+
+/* Processes waiting for the media lock (MEDIA_DIR/.lock), from /proc/locks. */
+function mediaLockWaits() {
+  let ino;
+  try { ino = fs.statSync(path.join(media, '.lock')).ino; } catch { return 0; }
+  return fs.readFileSync('/proc/locks', 'utf8').split('\n')
+    .filter((l) => /->\s+FLOCK/.test(l) && l.split(/\s+/).some((f) => f.endsWith(`:${ino}`))).length;
+}
+
+/* A request and whether it has answered yet. */
+function pending(promise) {
+  const p = { done: false };
+  p.result = promise.then((r) => { p.done = true; return r; });
+  return p;
+}
+
 let job;
 before(async () => {
   await resetWorld();
@@ -130,8 +179,8 @@ test('a phone JPEG comes back upright, stripped, named by its SHA-256', async ()
   const tt = JSON.parse(execFileSync('exiftool', ['-j', '-'], { input: t.bytes }))[0];
   assert.ok(Math.max(tt.ImageWidth, tt.ImageHeight) <= 320);
   assert.ok(tt.ImageHeight > tt.ImageWidth);
-  // No temporary file left behind.
-  assert.deepEqual(fs.readdirSync(media).filter((n) => n.startsWith('.')), []);
+  // No temporary file left behind (.lock is the media lock, kept).
+  assert.deepEqual(fs.readdirSync(media).filter((n) => n.startsWith('.') && n !== '.lock'), []);
 });
 
 test('a large PNG becomes a JPEG of at most 2048 px, a receipt goes to receiptPhotos', async () => {
@@ -210,6 +259,71 @@ test('at most 100 photos a job: 409 too_many_photos', async () => {
   assert.equal(r.status, 409);
   assert.equal(r.json.error.code, 'too_many_photos');
   sql(`UPDATE jobs SET photos_meta = '[]' WHERE id = '${other.id}'`);
+});
+
+test('a delete never removes the files of an upload of the same bytes that has not committed yet', async () => {
+  const a = await jobOf('BKPHOTO1');
+  const b = await jobOf('BKPHOTO2');
+  const bytes = fs.readFileSync(make('race1.jpg', ['-size', '300x200', 'plasma:']));
+  const first = await upload(a.id, bytes, { kind: 'after' });
+  assert.equal(first.status, 201, first.text);
+  const e = first.json.data.photosMeta.at(-1);
+  // B's upload writes the same two files, then waits for B's row.
+  const held = await holdLocks(`SELECT id FROM jobs WHERE id = '${b.id}' FOR UPDATE;`);
+  const second = pending(upload(b.id, bytes, { kind: 'after' }));
+  await until(() => rowWaits() === 1, "B's upload waiting for its row");
+  // A's delete commits; its clean-up must not take the files B is about to name.
+  const gone = pending(del(a.id, e.key, first.json.data.version));
+  await until(() => gone.done || mediaLockWaits() > 0, 'the delete to answer or wait for the media lock');
+  await held.rollback();
+  const [d, s] = [await gone.result, await second.result];
+  assert.equal(d.status, 200, d.text);
+  assert.equal(s.status, 201, s.text);
+  const mine = s.json.data.photosMeta.at(-1);
+  assert.equal(mine.url, e.url, 'the same bytes, the same files');
+  for (const u of [mine.url, mine.thumbUrl]) assert.equal((await fetchMedia(u)).status, 200, `${u} is still there`);
+  assert.equal((await del(b.id, mine.key, s.json.data.version)).status, 200);
+  assert.equal(fs.existsSync(path.join(media, mine.url.slice(7))), false, 'and goes with its last entry');
+});
+
+test('an upload refused at commit never removes the files of another upload of the same bytes', async () => {
+  const a = await jobOf('BKPHOTO1');
+  const b = await jobOf('BKPHOTO2');
+  const bytes = fs.readFileSync(make('race2.jpg', ['-size', '320x240', 'plasma:']));
+  // Another client changes A while A's upload is on its way; B's row is held.
+  const heldA = await holdLocks(`UPDATE jobs SET version = version + 1 WHERE id = '${a.id}';`);
+  const heldB = await holdLocks(`SELECT id FROM jobs WHERE id = '${b.id}' FOR UPDATE;`);
+  const toA = pending(upload(a.id, bytes, { kind: 'damage', ifMatch: a.version }));
+  const toB = pending(upload(b.id, bytes, { kind: 'damage' }));
+  await until(() => rowWaits() === 2, 'both uploads waiting for their rows');
+  await heldA.commit();
+  await until(() => toA.done || mediaLockWaits() > 0, "A's upload to answer or wait for the media lock");
+  await heldB.rollback();
+  const [ra, rb] = [await toA.result, await toB.result];
+  assert.equal(ra.status, 409, ra.text);
+  assert.equal(ra.json.error.code, 'version_conflict');
+  assert.equal(rb.status, 201, rb.text);
+  const mine = rb.json.data.photosMeta.at(-1);
+  for (const u of [mine.url, mine.thumbUrl]) assert.equal((await fetchMedia(u)).status, 200, `${u} is still there`);
+  assert.equal((await del(b.id, mine.key, rb.json.data.version)).status, 200);
+});
+
+test('two uploads without If-Match to a job with 99 photos: one is stored, the other is refused (the limit is checked on retry)', async () => {
+  const b = await jobOf('BKPHOTO2');
+  const filler = Array.from({ length: 99 }, (_, i) => ({ key: `k${i}`, kind: 'after', url: '/media/x' }));
+  sql(`UPDATE jobs SET photos_meta = '${JSON.stringify(filler)}' WHERE id = '${b.id}'`);
+  const png = fs.readFileSync(path.join(dir, 'small.png'));
+  const held = await holdLocks(`SELECT id FROM jobs WHERE id = '${b.id}' FOR UPDATE;`);
+  const both = [pending(upload(b.id, png, { type: 'image/png' })), pending(upload(b.id, png, { type: 'image/png' }))];
+  await until(() => rowWaits() === 2, 'both uploads waiting for the row');
+  await held.rollback();
+  const answers = await Promise.all(both.map((p) => p.result));
+  assert.deepEqual(answers.map((r) => r.status).sort(), [201, 409],
+    `answers: ${answers.map((r) => `${r.status} ${r.json?.error?.code ?? ''}`).join(', ')}`);
+  assert.equal(answers.find((r) => r.status === 409).json.error.code, 'too_many_photos');
+  const now = (await get(`/api/jobs/${b.id}`)).json.data;
+  assert.equal(now.photosMeta.length + now.receiptPhotos.length, 100);
+  sql(`UPDATE jobs SET photos_meta = '[]' WHERE id = '${b.id}'`);
 });
 
 test('/media/: login needed, only product names, no listing', async () => {
