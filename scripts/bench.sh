@@ -13,9 +13,10 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
+# shellcheck source=scripts/clean-env.sh
+. scripts/clean-env.sh
+clean_env "$@"
 export SAFARI_ENV_FILE=$ROOT/tests/test.env
-for v in CRON_SECRET SQUARE_ACCESS_TOKEN SQUARE_BASE_URL MYSQL_SOCKET \
-    MYSQL_HOST MYSQL_USER MYSQL_PASSWORD MYSQL_DATABASE; do unset "$v"; done
 STACK_DIR=$(mktemp -d /tmp/sdo-bench.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 DURATION=${BENCH_SECONDS:-10}

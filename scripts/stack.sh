@@ -27,7 +27,11 @@ STACK_DIR=$(cd "$STACK_DIR" && pwd)
 PORT=${PORT:-8080}
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-ENV_FILE=${SAFARI_ENV_FILE:-$ROOT/.env}
+# The settings file: SAFARI_ENV_FILE, else the root's .env (which the
+# programs, in build/cgi-bin, would not look for on their own).
+if [ -z "${SAFARI_ENV_FILE+x}" ] && [ -f "$ROOT/.env" ]; then
+	export SAFARI_ENV_FILE=$ROOT/.env
+fi
 RUN=$STACK_DIR/run
 LOG=$STACK_DIR/log
 SOCK=$RUN/mysqld.sock
@@ -86,28 +90,19 @@ ensure_user() {
 	    die "the user $RUN_USER cannot read $ROOT or $BUILD (make their parent directories searchable)"
 }
 
-# The value of a setting: the environment, else .env (last line wins;
-# SAFARI_ENV_FILE names another file, as it does for the programs).
+# The value of a setting as the programs see it (the environment, then
+# their settings file): the program answers, so there is one parser of
+# .env files, the programs'.  Prints nothing when the setting is absent.
 setting() {
-	local name=$1 v
-	if [ -n "${!name+x}" ]; then
-		printf '%s' "${!name}"
-		return
-	fi
-	[ -f "$ENV_FILE" ] || return 0
-	v=$(sed -n "s/^[[:space:]]*\(export[[:space:]]\+\)\?$name[[:space:]]*=[[:space:]]*//p" \
-	    "$ENV_FILE" | tail -n 1)
-	v=${v%\"}; v=${v#\"}; v=${v%\'}; v=${v#\'}
-	printf '%s' "$v"
+	local v
+	v=$("$BUILD/cgi-bin/calendar" --get "$1" 2>/dev/null) && printf '%s' "$v"
+	return 0
 }
 
-# Is the setting present at all (set, maybe empty) in the environment or
-# .env?  Only an absent one is filled in by the stack.
+# Is the setting present at all (set, maybe empty)?  Only an absent one
+# is filled in by the stack.
 has_setting() {
-	local name=$1
-	[ -n "${!name+x}" ] && return 0
-	[ -f "$ENV_FILE" ] &&
-	    grep -q "^[[:space:]]*\(export[[:space:]]\+\)\?$name[[:space:]]*=" "$ENV_FILE"
+	"$BUILD/cgi-bin/calendar" --get "$1" >/dev/null 2>&1
 }
 
 # The reconcile secret: the configured one (an empty one stays empty, and
@@ -334,9 +329,19 @@ start() {
 		own "$f"
 	done
 	# The settings file, where the stack's user can read it (the
-	# admin's own .env may be readable by root only).
-	if [ -n "$RUN_USER" ] && [ -f "$ENV_FILE" ]; then
-		(umask 077; cat "$ENV_FILE" >"$STACK_DIR/settings.env")
+	# admin's own .env may be readable by root only); with none, an
+	# empty one, so the programs know their settings are all here.
+	if [ -n "${SAFARI_ENV_FILE:-}" ]; then
+		[ -f "$SAFARI_ENV_FILE" ] ||
+		    die "SAFARI_ENV_FILE: $SAFARI_ENV_FILE does not exist"
+		if [ -n "$RUN_USER" ]; then
+			(umask 077; cat "$SAFARI_ENV_FILE" >"$STACK_DIR/settings.env")
+			own "$STACK_DIR/settings.env"
+			export SAFARI_ENV_FILE=$STACK_DIR/settings.env
+		fi
+	elif [ -z "${SAFARI_ENV_FILE+x}" ]; then
+		(umask 077; echo "# no .env: the environment's settings only" \
+		    >"$STACK_DIR/settings.env")
 		own "$STACK_DIR/settings.env"
 		export SAFARI_ENV_FILE=$STACK_DIR/settings.env
 	fi
@@ -397,8 +402,11 @@ start() {
 	    >"$STACK_DIR/htpasswd")
 	own "$STACK_DIR/htpasswd"
 
-	"$BUILD/cgi-bin/calendar" --check-config ||
-	    die "fix the settings named above (see .env.example)"
+	local check
+	check=$("$BUILD/cgi-bin/calendar" --check-config) || {
+		printf '%s\n' "$check" | grep -v '^[A-Z_]*[= ]' >&2
+		die "fix the settings named above (see .env.example)"
+	}
 	start_programs
 	start_nginx
 	start_schedule
