@@ -58,7 +58,9 @@ RPATH		 = -Wl,-rpath,'$$ORIGIN/../lib'
 .PHONY: all run stop test unit integration bench check-asan valgrind fuzz \
 	deps clean
 
-all: $(LIB) $(PROG_BINS) $(PHOTO_BIN) $(TEST_BINS)
+MIGRATE		 = $(BUILD)/bin/safari-migrate
+
+all: $(LIB) $(PROG_BINS) $(PHOTO_BIN) $(MIGRATE) $(TEST_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -74,6 +76,11 @@ $(LIB): $(LIB_OBJS)
 	$(CC) $(CFLAGS) -shared -o $@ $(LIB_OBJS) $(LIBS)
 
 $(PROG_BINS): $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB)
+	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD)/lib -lsafari $(LIBS) $(RPATH)
+
+# The migration tool: the programs' settings and the MySQL client only.
+$(MIGRATE): $(BUILD)/sql/migrate.o $(LIB)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD)/lib -lsafari $(LIBS) $(RPATH)
 
 $(TEST_BINS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
@@ -120,4 +127,5 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJS:.o=.d) $(PROG_BINS:=.d) $(TEST_BINS:=.d) \
+	$(BUILD)/sql/migrate.d \
 	$(PHOTO_OBJS:.o=.d) $(PHOTO_BIN).d

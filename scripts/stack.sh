@@ -209,20 +209,17 @@ SQL
 	migrate
 }
 
-# Apply each sql/NNN-*.sql once, in order, recording it.
+# Apply each sql/NNN-*.sql once, in order, recording it: the product's
+# own tool, as the application's database user (what admins run).
 migrate() {
-	local f name
-	db safari -e "CREATE TABLE IF NOT EXISTS schema_migrations (
-	    name VARCHAR(128) NOT NULL PRIMARY KEY,
-	    applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-	for f in "$ROOT"/sql/[0-9]*.sql; do
-		name=$(basename "$f")
-		[ -n "$(db -N safari -e "SELECT 1 FROM schema_migrations WHERE name = '$name'")" ] &&
-		    continue
-		say "Applying $name"
-		db safari <"$f" || die "migration $name failed"
-		db safari -e "INSERT INTO schema_migrations (name) VALUES ('$name')"
-	done
+	local out
+	out=$(SAFARI_ENV_FILE= MYSQL_SOCKET=$SOCK MYSQL_USER=safari \
+	    MYSQL_PASSWORD=$(secret db_password) MYSQL_DATABASE=safari \
+	    "$BUILD/bin/safari-migrate" --dir "$ROOT/sql" 2>&1) || {
+		printf '%s\n' "$out" >&2
+		die "the migrations failed"
+	}
+	[ -n "${QUIET:-}" ] || printf '%s\n' "$out" | sed -n 's/^applied  /Applied /p'
 }
 
 start_fake_square() {
