@@ -1,6 +1,12 @@
 # Safari Detail Ops: build, run and test.
 #
-#   make             build the library, the FastCGI programs and the unit tests
+#   make             build the libraries, the programs and the migration tool
+#                    (no CUnit needed)
+#   make check       build and run the unit tests (CUnit), installing nothing
+#   make integration the integration and browser tests alone
+#   make install     install for a server with nginx and systemd (PREFIX,
+#                    DESTDIR, SYSCONFDIR)
+#   make dist-cgi    the shared-hosting upload tree in dist/cgi/
 #   make run         install what is missing (as root), build, and bring up
 #                    MariaDB, the programs, nginx and the reconcile schedule
 #   make stop        stop exactly what `make run` started
@@ -13,32 +19,49 @@
 #   make clean       remove what the build made
 #
 # Variables (set on the command line or in Makefile.local):
-#   PORT   nginx port for `make run` (default 8080)
-#   BUILD  where objects and programs go (default build)
-#   CC, CFLAGS, PKG_CONFIG as usual
+#   PORT       nginx port for `make run` (default 8080)
+#   BUILD      where objects and programs go (default build)
+#   PREFIX     where `make install` puts the product (default /usr/local)
+#   DESTDIR    staging root for `make install` (packaging, tests)
+#   SYSCONFDIR configuration root of `make install` (default /etc)
+#   DIST       where `make dist-cgi` puts the upload tree (default dist)
+#   CC, CFLAGS, LDFLAGS, PKG_CONFIG as usual
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
 PORT		?= 8080
 BUILD		?= build
 CFLAGS		?= -O2 -g
+LDFLAGS		?=
+PREFIX		?= /usr/local
+DESTDIR		?=
+SYSCONFDIR	?= /etc
+DIST		?= dist
 
 -include Makefile.local
 
-PKGS		 = fcgi json-c libcurl libmariadb libcrypto
-ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE -fPIC -Wall -Wextra -Werror \
-		   -Wshadow -Wformat=2 -Ilib -MMD -MP \
-		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
-LIBS		 = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# The core library (every program) needs no libcurl; the Square library
+# (reconcile and webhook only) adds the Square client and libcurl.
+CORE_PKGS	 = fcgi json-c libmariadb libcrypto
+SQUARE_PKGS	 = libcurl
+WARNINGS	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+		   -Wmissing-prototypes -Wstrict-prototypes -Wcast-qual
+ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE -fPIC $(WARNINGS) -Ilib -MMD -MP \
+		   $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS) $(SQUARE_PKGS) 2>/dev/null) \
+		   $(CFLAGS)
+CORE_LIBS	 = $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) 2>/dev/null)
+SQUARE_LIBS	 = $(shell $(PKG_CONFIG) --libs $(SQUARE_PKGS) 2>/dev/null)
 TEST_LIBS	 = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null)
 
-LIB_SRCS	 = lib/log.c lib/config.c lib/tz.c lib/db.c lib/http.c \
-		   lib/jobs.c lib/runs.c lib/app.c lib/api.c lib/square.c \
-		   lib/reconcile.c lib/webhook.c lib/origin.c lib/push.c lib/calendar.c
-PROGS		 = calendar job reconcile webhook
+CORE_SRCS	 = lib/log.c lib/config.c lib/tz.c lib/db.c lib/http.c \
+		   lib/jobs.c lib/runs.c lib/app.c lib/api.c lib/origin.c \
+		   lib/push.c lib/calendar.c
+SQUARE_SRCS	 = lib/square.c lib/reconcile.c lib/webhook.c lib/api_square.c
+CORE_PROGS	 = calendar job
+SQUARE_PROGS	 = reconcile webhook
+PROGS		 = $(CORE_PROGS) $(SQUARE_PROGS) photo
 # The photo program alone links libvips, through objects of its own that
-# are not in libsafari.so (which every program loads): the calendar and
-# job programs start without it.
+# are in neither library: the calendar and job programs start without it.
 PHOTO_SRCS	 = lib/media.c lib/photos.c
 PHOTO_OBJS	 = $(PHOTO_SRCS:%.c=$(BUILD)/%.o)
 PHOTO_BIN	 = $(BUILD)/cgi-bin/photo
@@ -49,18 +72,26 @@ UNIT_TESTS	 = test_tz test_square test_config test_http test_jobs test_api \
 SERVICE_TESTS	 = test_square_http
 
 LIB		 = $(BUILD)/lib/libsafari.so
-LIB_OBJS	 = $(LIB_SRCS:%.c=$(BUILD)/%.o)
-PROG_BINS	 = $(PROGS:%=$(BUILD)/cgi-bin/%)
+SQUARE_LIB	 = $(BUILD)/lib/libsafari-square.so
+CORE_OBJS	 = $(CORE_SRCS:%.c=$(BUILD)/%.o)
+SQUARE_OBJS	 = $(SQUARE_SRCS:%.c=$(BUILD)/%.o)
+CORE_BINS	 = $(CORE_PROGS:%=$(BUILD)/cgi-bin/%)
+SQUARE_BINS	 = $(SQUARE_PROGS:%=$(BUILD)/cgi-bin/%)
+PROG_BINS	 = $(CORE_BINS) $(SQUARE_BINS) $(PHOTO_BIN)
+MIGRATE		 = $(BUILD)/bin/safari-migrate
 TEST_BINS	 = $(UNIT_TESTS:%=$(BUILD)/tests/%) \
 		   $(SERVICE_TESTS:%=$(BUILD)/tests/%)
+# Programs find the libraries in ../lib beside them, and the libraries
+# each other (and what an upload tree carries) in their own directory.
 RPATH		 = -Wl,-rpath,'$$ORIGIN/../lib'
+LIB_RPATH	 = -Wl,-rpath,'$$ORIGIN'
+LINK		 = $(CC) $(CFLAGS) $(LDFLAGS)
 
-.PHONY: all run stop test unit integration bench check-asan valgrind fuzz \
-	deps clean
+.PHONY: all run stop test check unit integration bench check-asan valgrind \
+	fuzz deps install dist-cgi clean
 
-MIGRATE		 = $(BUILD)/bin/safari-migrate
-
-all: $(LIB) $(PROG_BINS) $(PHOTO_BIN) $(MIGRATE) $(TEST_BINS)
+# `make` builds the product only; the tests' build (CUnit) is `make check`.
+all: $(LIB) $(SQUARE_LIB) $(PROG_BINS) $(MIGRATE)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -68,24 +99,34 @@ $(BUILD)/%.o: %.c
 
 $(PHOTO_OBJS) $(BUILD)/cgi-bin/photo.o: ALL_CFLAGS += $(VIPS_CFLAGS)
 
+# Every library's symbols resolved at link time (-z defs): the core
+# library provably needs nothing of the Square library or libcurl.
+$(LIB): $(CORE_OBJS)
+	$(LINK) -shared -Wl,-z,defs -o $@ $(CORE_OBJS) $(CORE_LIBS) $(LIB_RPATH)
+
+$(SQUARE_LIB): $(SQUARE_OBJS) $(LIB)
+	$(LINK) -shared -Wl,-z,defs -o $@ $(SQUARE_OBJS) -L$(BUILD)/lib \
+	    -lsafari $(CORE_LIBS) $(SQUARE_LIBS) $(LIB_RPATH)
+
+$(CORE_BINS): $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB)
+	$(LINK) -o $@ $< -L$(BUILD)/lib -lsafari $(CORE_LIBS) $(RPATH)
+
+$(SQUARE_BINS): $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(SQUARE_LIB)
+	$(LINK) -o $@ $< -L$(BUILD)/lib -lsafari-square -lsafari $(CORE_LIBS) \
+	    $(RPATH)
+
 $(PHOTO_BIN): $(BUILD)/cgi-bin/photo.o $(PHOTO_OBJS) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $< $(PHOTO_OBJS) -L$(BUILD)/lib -lsafari \
-	    $(LIBS) $(VIPS_LIBS) $(RPATH)
-
-$(LIB): $(LIB_OBJS)
-	$(CC) $(CFLAGS) -shared -o $@ $(LIB_OBJS) $(LIBS)
-
-$(PROG_BINS): $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB)
-	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD)/lib -lsafari $(LIBS) $(RPATH)
+	$(LINK) -o $@ $< $(PHOTO_OBJS) -L$(BUILD)/lib -lsafari $(CORE_LIBS) \
+	    $(VIPS_LIBS) $(RPATH)
 
 # The migration tool: the programs' settings and the MySQL client only.
 $(MIGRATE): $(BUILD)/sql/migrate.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD)/lib -lsafari $(LIBS) $(RPATH)
+	$(LINK) -o $@ $< -L$(BUILD)/lib -lsafari $(CORE_LIBS) $(RPATH)
 
-$(TEST_BINS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
-	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD)/lib -lsafari $(LIBS) $(TEST_LIBS) \
-	    $(RPATH)
+$(TEST_BINS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SQUARE_LIB)
+	$(LINK) -o $@ $< -L$(BUILD)/lib -lsafari-square -lsafari $(CORE_LIBS) \
+	    $(SQUARE_LIBS) $(TEST_LIBS) $(RPATH)
 
 # Install missing Debian packages (as root), or say what to install.
 deps:
@@ -103,8 +144,15 @@ test: deps
 	@$(MAKE) --no-print-directory unit
 	@BUILD=$(BUILD) scripts/test-integration.sh
 
-unit: $(TEST_BINS)
+# The unit tests alone, with what is installed (no packages installed).
+check: unit
+
+unit: all $(TEST_BINS)
 	@scripts/run-unit.sh $(UNIT_TESTS:%=$(BUILD)/tests/%)
+
+# The integration and browser tests alone (a private stack).
+integration: all $(TEST_BINS)
+	@BUILD=$(BUILD) scripts/test-integration.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -124,8 +172,7 @@ fuzz: deps
 	@scripts/fuzz.sh
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD) $(DIST)
 
--include $(LIB_OBJS:.o=.d) $(PROG_BINS:=.d) $(TEST_BINS:=.d) \
-	$(BUILD)/sql/migrate.d \
-	$(PHOTO_OBJS:.o=.d) $(PHOTO_BIN).d
+-include $(CORE_OBJS:.o=.d) $(SQUARE_OBJS:.o=.d) $(PROG_BINS:=.d) \
+	$(TEST_BINS:=.d) $(BUILD)/sql/migrate.d $(PHOTO_OBJS:.o=.d)

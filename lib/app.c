@@ -14,7 +14,6 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
-#include <curl/curl.h>
 #include <fcgiapp.h>
 
 #include "app.h"
@@ -31,7 +30,6 @@ app_init(struct app *app, const char *progname)
 	memset(app, 0, sizeof(*app));
 	app->progname = progname;
 	log_init(progname);
-	curl_global_init(CURL_GLOBAL_DEFAULT);	/* once, before any thread */
 	app->config_ok = config_load(&app->cfg, NULL, err, sizeof(err)) == 0;
 	if (app->cfg.log_file != NULL)
 		log_open(app->cfg.log_file);
@@ -49,7 +47,6 @@ app_free(struct app *app)
 {
 	db_free(app->db);
 	config_free(&app->cfg);
-	curl_global_cleanup();
 	calendar_cache_free();
 	memset(app, 0, sizeof(*app));
 }

@@ -262,19 +262,20 @@ setting_apply(struct config *cfg, const struct setting *s, const char *v,
 {
 	char		*end, **sp = (char **)((char *)cfg + s->off);
 	long long	 n;
+	int		 bad;
 
 	switch (s->type) {
 	case C_INT:
 	case C_BOOL:
 		errno = 0;
 		n = strtoll(v, &end, 10);
+		bad = *v == '\0' || *end != '\0' || errno != 0;
 		if (s->type == C_BOOL && (strcmp(v, "true") == 0 ||
 		    strcmp(v, "false") == 0)) {
 			n = v[0] == 't';
-			end = (char *)v + strlen(v);
+			bad = 0;
 		}
-		if (*v == '\0' || *end != '\0' || errno != 0 || n < s->min ||
-		    n > s->max) {
+		if (bad || n < s->min || n > s->max) {
 			snprintf(why, whysz, "must be %s %ld to %ld",
 			    s->type == C_BOOL ? "0 or 1, or" : "a whole number",
 			    s->min, s->max);

@@ -25,7 +25,8 @@ clang $flags $cflags lib/square.c lib/log.c lib/tz.c tests/fuzz_square.c \
 # shellcheck disable=SC2086
 clang $flags $cflags lib/http.c lib/jobs.c lib/api.c lib/app.c lib/db.c \
     lib/config.c lib/log.c lib/tz.c lib/runs.c lib/reconcile.c lib/square.c \
-    lib/webhook.c tests/fuzz_http.c -o "$out/fuzz_http" $libs
+    lib/webhook.c lib/api_square.c lib/origin.c lib/push.c lib/calendar.c \
+    tests/fuzz_http.c -o "$out/fuzz_http" $libs
 # The upload path's media code through libvips (the photo program's own
 # objects, not libsafari).
 # shellcheck disable=SC2046,SC2086
