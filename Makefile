@@ -115,8 +115,11 @@ $(SQUARE_BINS): $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(SQUARE_LIB)
 	$(LINK) -o $@ $< -L$(BUILD)/lib -lsafari-square -lsafari $(CORE_LIBS) \
 	    $(RPATH)
 
+# libcurl named first (libvips's own dependencies need it): loaded from
+# the upload tree's lib/ through RUNPATH, it also serves libvips there.
 $(PHOTO_BIN): $(BUILD)/cgi-bin/photo.o $(PHOTO_OBJS) $(LIB)
 	$(LINK) -o $@ $< $(PHOTO_OBJS) -L$(BUILD)/lib -lsafari $(CORE_LIBS) \
+	    -Wl,--push-state,--no-as-needed $(SQUARE_LIBS) -Wl,--pop-state \
 	    $(VIPS_LIBS) $(RPATH)
 
 # The migration tool: the programs' settings and the MySQL client only.
@@ -142,7 +145,8 @@ stop:
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
-	@BUILD=$(BUILD) scripts/test-integration.sh
+	@$(MAKE) --no-print-directory dist-cgi
+	@BUILD=$(BUILD) DIST=$(DIST) scripts/test-integration.sh
 
 # The unit tests alone, with what is installed (no packages installed).
 check: unit
@@ -152,7 +156,8 @@ unit: all $(TEST_BINS)
 
 # The integration and browser tests alone (a private stack).
 integration: all $(TEST_BINS)
-	@BUILD=$(BUILD) scripts/test-integration.sh
+	@$(MAKE) --no-print-directory dist-cgi
+	@BUILD=$(BUILD) DIST=$(DIST) scripts/test-integration.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -162,7 +167,7 @@ check-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    all unit
-	@BUILD=build/asan ASAN_OPTIONS=detect_leaks=1 \
+	@BUILD=build/asan ASAN_OPTIONS=detect_leaks=1 NO_DEPLOY_TESTS=1 \
 	    scripts/test-integration.sh
 
 valgrind: all
@@ -170,6 +175,10 @@ valgrind: all
 
 fuzz: deps
 	@scripts/fuzz.sh
+
+# The shared-hosting upload tree (see scripts/dist-cgi.sh).
+dist-cgi: all
+	@BUILD=$(BUILD) DIST=$(DIST) scripts/dist-cgi.sh
 
 clean:
 	rm -rf $(BUILD) $(DIST)

@@ -62,6 +62,12 @@ node --test --test-concurrency=1 tests/integration/ || failed=1
 
 # Under `make check-asan` a sanitizer report in any program's log fails.
 scripts/stack.sh stop >/dev/null 2>&1
+# The two deployments for real (README "Deploying"): the shared-hosting
+# upload tree behind Apache, and the installed nginx and systemd files.
+if [ -z "${NO_DEPLOY_TESTS:-}" ]; then
+	scripts/test-apache.sh || failed=1
+	[ ! -x scripts/test-install.sh ] || scripts/test-install.sh || failed=1
+fi
 if grep -l "Sanitizer\|runtime error:" "$STACK_DIR"/log/*.log 2>/dev/null; then
 	echo "sanitizer reports in the logs above"
 	failed=1

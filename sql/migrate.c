@@ -9,7 +9,9 @@
  * tree, ../share/safari/sql when installed, ../sql in the upload tree.
  * No migration may need more than the application's own database: a file
  * that makes triggers, routines or events (SUPER on hosts with binary
- * logging, MySQL 8's default) is refused before it runs.  Re-running is
+ * logging, MySQL 8's default) is refused before it runs, and a "DROP
+ * TRIGGER IF EXISTS" of a trigger that does not exist is not sent (it
+ * would need SUPER all the same).  Re-running is
  * safe: applied files are skipped.  Exit 0 when the database is up to
  * date, 1 on any error (named on stderr).
  */
@@ -49,6 +51,9 @@ static const char *const sql_applied =
     "SELECT COUNT(*) FROM schema_migrations WHERE name = ?";
 static const char *const sql_record =
     "INSERT INTO schema_migrations (name) VALUES (?)";
+static const char *const sql_trigger =
+    "SELECT COUNT(*) FROM information_schema.TRIGGERS"
+    " WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = ?";
 
 /* A file name of the form NNN-name.sql, of safe characters only. */
 static int
@@ -185,6 +190,40 @@ out:
 		fprintf(stderr, "safari-migrate: %s\n", mysql_stmt_error(st));
 	mysql_stmt_close(st);
 	return rc;
+}
+
+/*
+ * A line "DROP TRIGGER IF EXISTS name;" (006 removes the triggers an old
+ * 004 made) is blanked out when there is no such trigger: dropping one
+ * needs SUPER under binary logging even when it does not exist, and a
+ * database made since never had them.  Returns 0, or -1 on error.
+ */
+static int
+skip_absent_triggers(MYSQL *my, char *text)
+{
+	static const char	 head[] = "DROP TRIGGER IF EXISTS ";
+	char			*line, *end, name[65];
+	size_t			 n;
+	long long		 count;
+
+	for (line = text; *line != '\0'; line = *end != '\0' ? end + 1 : end) {
+		if ((end = strchr(line, '\n')) == NULL)
+			end = line + strlen(line);
+		if (strncasecmp(line, head, sizeof(head) - 1) != 0)
+			continue;
+		for (n = 0; n < sizeof(name) - 1 && (isalnum((unsigned char)
+		    line[sizeof(head) - 1 + n]) || line[sizeof(head) - 1 + n] ==
+		    '_'); n++)
+			name[n] = line[sizeof(head) - 1 + n];
+		name[n] = '\0';
+		if (n == 0 || line[sizeof(head) - 1 + n] != ';')
+			continue;
+		if (exec_name(my, sql_trigger, name, &count) == -1)
+			return -1;
+		if (count == 0)
+			memset(line, ' ', (size_t)(end - line));
+	}
+	return 0;
 }
 
 /* Run every statement of text, reading each result.  0 or -1. */
@@ -362,7 +401,8 @@ main(int argc, char *argv[])
 			free(text);
 			goto out;
 		}
-		if (run_script(my, names[i], text) == -1) {
+		if (skip_absent_triggers(my, text) == -1 ||
+		    run_script(my, names[i], text) == -1) {
 			free(text);
 			goto out;
 		}
