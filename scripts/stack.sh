@@ -282,11 +282,29 @@ start_nginx() {
 	# The live-update publisher's socket: only the stack's user may enter.
 	mkdir -p "$RUN/push" && chmod 0700 "$RUN/push"
 	own "$RUN/push"
-	sed -e "s|@VAR@|$STACK_DIR|g" -e "s|@ROOT@|$ROOT|g" \
-	    -e "s|@PORT@|$PORT|g" -e "s|@USER@|$userline|g" \
-	    -e "s|@SERVER_NAMES@|$names|g" \
-	    -e "s|@MEDIA@|$MEDIA_DIR|g" \
-	    "$ROOT/nginx/nginx.conf.in" >"$STACK_DIR/nginx.conf"
+	# The same server and http files as a production server
+	# (scripts/render-nginx.sh), on loopback without TLS, in a private
+	# nginx of the stack's own (nginx/nginx.conf.in).
+	mkdir -p "$STACK_DIR/nginx/local"
+	cat >"$STACK_DIR/nginx/local/bench.conf" <<CONF
+# make bench: the same calendar bytes as a static file, to compare with
+# (absent, and so 404, outside a bench).
+location = /_bench/calendar.json {
+	default_type	application/json;
+	alias	$STACK_DIR/bench-calendar.json;
+}
+CONF
+	"$ROOT/scripts/render-nginx.sh" "$ROOT/nginx/safari-http.conf.in" \
+	    "$STACK_DIR/nginx/safari-http.conf" RUN="$RUN"
+	"$ROOT/scripts/render-nginx.sh" "$ROOT/nginx/safari-server.conf.in" \
+	    "$STACK_DIR/nginx/safari-server.conf" LISTEN="127.0.0.1:$PORT" \
+	    TLS="# no TLS on loopback" SERVER_NAMES="$names" \
+	    HTDOCS="$ROOT/htdocs" NGINX="$ROOT/nginx" \
+	    HTPASSWD="$STACK_DIR/htpasswd" MEDIA="$MEDIA_DIR" RUN="$RUN" \
+	    LOCAL="$STACK_DIR/nginx/local" \
+	    ACCESS_LOG="$LOG/nginx-access.log" ERROR_LOG="$LOG/nginx-error.log"
+	"$ROOT/scripts/render-nginx.sh" "$ROOT/nginx/nginx.conf.in" \
+	    "$STACK_DIR/nginx.conf" VAR="$STACK_DIR" USER="$userline"
 	if alive "$RUN/nginx.pid"; then
 		nginx -q -p "$STACK_DIR/nginx" -c "$STACK_DIR/nginx.conf" -s reload
 		return
