@@ -176,6 +176,11 @@ valgrind: all
 fuzz: deps
 	@scripts/fuzz.sh
 
+# A server with nginx and systemd (see scripts/install.sh).
+install: all
+	@BUILD=$(BUILD) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) \
+	    SYSCONFDIR=$(SYSCONFDIR) scripts/install.sh
+
 # The shared-hosting upload tree (see scripts/dist-cgi.sh).
 dist-cgi: all
 	@BUILD=$(BUILD) DIST=$(DIST) scripts/dist-cgi.sh
