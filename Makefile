@@ -161,7 +161,8 @@ integration: all $(TEST_BINS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) scripts/bench.sh
+	@$(MAKE) --no-print-directory dist-cgi
+	@BUILD=$(BUILD) DIST=$(DIST) scripts/bench.sh
 
 check-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan \

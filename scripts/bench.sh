@@ -145,6 +145,10 @@ done < <(node tests/bench/push.mjs 2>&1 || echo "ROW|live updates|failed|see tes
 # shellcheck source=scripts/bench-photos.sh
 . "$ROOT/scripts/bench-photos.sh"
 
+# --- shared hosting: CGI start times, the week through Apache ---------------
+# shellcheck source=scripts/bench-cgi.sh
+. "$ROOT/scripts/bench-cgi.sh"
+
 echo
 echo "Safari Detail Ops bench ($(nproc) cores, wrk ${DURATION}s runs, $(date -u +%F))"
 printf '| %-44s | %16s | %-34s |\n' "measure" "figure" "bar"
