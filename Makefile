@@ -25,6 +25,8 @@
 #   DESTDIR    staging root for `make install` (packaging, tests)
 #   SYSCONFDIR configuration root of `make install` (default /etc)
 #   DIST       where `make dist-cgi` puts the upload tree (default dist)
+#   SERVER_NAME the public name `make install` writes into the nginx and
+#              reconcile files (default ops.example.com)
 #   CC, CFLAGS, LDFLAGS, PKG_CONFIG as usual
 
 CC		?= cc
@@ -37,6 +39,7 @@ PREFIX		?= /usr/local
 DESTDIR		?=
 SYSCONFDIR	?= /etc
 DIST		?= dist
+SERVER_NAME	?= ops.example.com
 
 -include Makefile.local
 
@@ -180,7 +183,7 @@ fuzz: deps
 # A server with nginx and systemd (see scripts/install.sh).
 install: all
 	@BUILD=$(BUILD) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) \
-	    SYSCONFDIR=$(SYSCONFDIR) scripts/install.sh
+	    SYSCONFDIR=$(SYSCONFDIR) SERVER_NAME=$(SERVER_NAME) scripts/install.sh
 
 # The shared-hosting upload tree (see scripts/dist-cgi.sh).
 dist-cgi: all
