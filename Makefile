@@ -174,7 +174,7 @@ check-asan: deps
 	@BUILD=build/asan ASAN_OPTIONS=detect_leaks=1 NO_DEPLOY_TESTS=1 \
 	    scripts/test-integration.sh
 
-valgrind: all
+valgrind: all $(TEST_BINS)
 	@VALGRIND=1 scripts/run-unit.sh $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 fuzz: deps
