@@ -44,8 +44,8 @@ if scripts/cgi-stack.sh start >"$STACK_DIR/cgi-stack.log" 2>&1; then
 	cgi_jobs=$(curl -fsS -H "$cgi_auth" "$cgi_base/api/calendar" | json 'o.data.jobs.length')
 	curl -fsS -H "$cgi_auth" -H 'Accept-Encoding: identity' "$cgi_base/api/calendar" \
 	    >"$CGI_STACK_DIR/www/bench-calendar.json"
-	cgi_wrk() {	# cgi_wrk PATH: "req/s p50 p99"
-		wrk -t2 -c8 -d"${DURATION}s" --latency -H "$cgi_auth" "$cgi_base$1" 2>&1 |
+	cgi_wrk() {	# cgi_wrk PATH [AUTH]: "req/s p50 p99"
+		wrk -t2 -c8 -d"${DURATION}s" --latency -H "${2-$cgi_auth}" "$cgi_base$1" 2>&1 |
 		    awk 'function ms(v) { if (v ~ /us$/) { sub(/us/,"",v); return v/1000 } if (v ~ /ms$/) { sub(/ms/,"",v); return v } sub(/s/,"",v); return v*1000 }
 		    /Requests\/sec/{rps=$2} /^ +50%/{p50=ms($2)} /^ +99%/{p99=ms($2)} END{ printf "%d %.2f %.2f\n", rps, p50, p99 }'
 	}
@@ -53,6 +53,11 @@ if scripts/cgi-stack.sh start >"$STACK_DIR/cgi-stack.log" 2>&1; then
 	read -r s_rps _ _ <<<"$(cgi_wrk /bench-calendar.json)"
 	row "CGI via Apache: calendar of $cgi_jobs jobs, 8 conn" "$a_rps / $s_rps req/s" "product / static file (Apache)"
 	row "  p50 / p99 ms (product)" "$a50 / $a99" ""
+	# Without the login (Apache checks the SHA-512 crypt password on
+	# every request, as it has no cache of verified logins).
+	read -r h_rps h50 _ <<<"$(cgi_wrk /api/health "X-No-Login: 1")"
+	read -r e_rps _ _ <<<"$(cgi_wrk /_error/404.json "X-No-Login: 1")"
+	row "  no login: /api/health / a static file" "$h_rps / $e_rps req/s" "health p50 $h50 ms"
 else
 	row "CGI via Apache" "failed" "see $STACK_DIR/cgi-stack.log"
 fi

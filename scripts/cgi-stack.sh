@@ -102,7 +102,7 @@ start_db() {
 	# routines would then need SUPER (ERROR 1419).  TCP on loopback.
 	as_user mariadbd --no-defaults --datadir="$DIR/mysql" \
 	    --socket="$RUN/mysqld.sock" --pid-file="$RUN/mariadb.pid" \
-	    --port="$port" --bind-address=127.0.0.1 \
+	    --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
 	    --log-bin="$DIR/mysql/binlog" --server-id=1 --binlog-format=MIXED \
 	    --log-error="$LOG/mariadb.log" --innodb-buffer-pool-size=64M \
 	    --innodb-flush-log-at-trx-commit=2 >/dev/null 2>&1 &
