@@ -12,6 +12,8 @@ cc -std=c11 -D_GNU_SOURCE -O2 -o "$STACK_DIR/cgi-start" "$ROOT/tests/bench/cgi-s
 cgi_bin=$ROOT/${DIST:-dist}/cgi/cgi-bin
 read -r t50 t95 _ <<<"$("$STACK_DIR/cgi-start" "$cgi_n" /bin/true GET /)"
 row "CGI start ($cgi_n runs): /bin/true, for scale" "$t50 / $t95 ms" "median / p95"
+true_ins=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null /bin/true 2>&1 |
+    awk '/refs:/{gsub(",","",$NF); printf "%.2f M", $NF/1e6}')
 while read -r prog method uri; do
 	read -r c50 c95 code <<<"$("$STACK_DIR/cgi-start" "$cgi_n" "$cgi_bin/$prog" "$method" "$uri" \
 	    SAFARI_ENV_FILE="$ROOT/tests/test.env")"
@@ -20,6 +22,13 @@ while read -r prog method uri; do
 		bar="< 2 ms: $(awk "BEGIN{print ($c50<2)?\"met\":\"NOT MET\"}") ($(awk "BEGIN{printf \"%.2f\", $c50-$t50}") over true)" ;;
 	esac
 	row "  $prog ($method $uri: $code)" "$c50 / $c95 ms" "$bar"
+	# The same start counted in instructions (callgrind): the figure that
+	# does not move with the machine's load.
+	ins=$(env -i SAFARI_ENV_FILE="$ROOT/tests/test.env" REQUEST_METHOD="$method" \
+	    REQUEST_URI="$uri" GATEWAY_INTERFACE=CGI/1.1 valgrind --tool=callgrind \
+	    --callgrind-out-file=/dev/null "$cgi_bin/$prog" 2>&1 >/dev/null |
+	    awk '/refs:/{gsub(",","",$NF); printf "%.2f M", $NF/1e6}')
+	row "    instructions, exec to exit" "$ins" "/bin/true: $true_ins"
 done <<'PROGS'
 calendar GET /api/me
 job GET /api/jobs/a.b
