@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { env } from './helpers.mjs';
+import { env, api } from './helpers.mjs';
 
 const prog = (name) => path.join(env.build, 'cgi-bin', name);
 const base = { PATH: process.env.PATH };
@@ -136,6 +136,22 @@ describe('LOG_FILE and SIGHUP', () => {
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
       assert.ok(!fs.existsSync(sock), 'SIGTERM removed the socket');
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the shipped nginx files', () => {
+  test('refuse every dot file, .env above all, wherever it is', async () => {
+    const leak = path.join(env.root, 'htdocs', '.env');
+    fs.writeFileSync(leak, 'MYSQL_PASSWORD=leak\n');
+    try {
+      for (const p of ['/.env', '/js/.env', '/.htpasswd', '/.git/config', '/css/.hidden']) {
+        const r = await api('GET', p);
+        assert.equal(r.status, 404, p);
+        assert.doesNotMatch(r.text, /leak/, p);
+      }
+    } finally {
+      fs.rmSync(leak);
     }
   });
 });
