@@ -123,6 +123,8 @@ start() {
 		id -u "$RUN_USER" >/dev/null 2>&1 ||
 		    useradd --system --user-group --no-create-home \
 		    --home-dir /nonexistent --shell /usr/sbin/nologin "$RUN_USER"
+		unshare --mount --propagation private -- true ||
+		    die "cannot make a private mount namespace (unshare needs CAP_SYS_ADMIN), so the system's libraries cannot be hidden"
 		# Apache and the programs pass through the tree's parents.
 		f=$DIR
 		while [ "$f" != / ]; do chmod o+x "$f" 2>/dev/null || true; f=$(dirname "$f"); done
