@@ -11,7 +11,9 @@
 #                    MariaDB, the programs, nginx and the reconcile schedule
 #   make stop        stop exactly what `make run` started
 #   make test        unit tests, then integration and browser tests against a
-#                    private stack on free ports (beside a running `make run`)
+#                    private stack on free ports (beside a running `make run`),
+#                    then both deployments for real: the upload tree behind
+#                    Apache, and make install's nginx and systemd files
 #   make bench       performance figures, printed as a table
 #   make check-asan  unit and integration tests under ASan and UBSan
 #   make valgrind    unit tests under valgrind
