@@ -143,6 +143,7 @@ done < <(node tests/bench/push.mjs 2>&1 || echo "ROW|live updates|failed|see tes
 
 # --- photos (uploads, and the calendar while they run) ------------------------
 # shellcheck source=scripts/bench-photos.sh
+dp99=${dp99:-$d99}	# bench-photos.sh's "unloaded p99" (set -u stopped the bench there)
 . "$ROOT/scripts/bench-photos.sh"
 
 # --- shared hosting: CGI start times, the week through Apache ---------------
