@@ -11,7 +11,7 @@
 #
 #   scripts/cgi-stack.sh start|stop|hidden CMD...
 #
-# Environment: CGI_STACK_DIR (required; everything lives there), PORT
+# Environment: CGI_STACK_DIR (required; everything lives there), CGI_PORT
 # (Apache's port; default a free one), DIST (default dist).  start writes
 # $CGI_STACK_DIR/cgi.env (BASE_URL, STAFF_USER, STAFF_PASSWORD, CRON_SECRET,
 # FAKE_SQUARE_URL, …) for the tests.  Started as root, every process runs
@@ -132,7 +132,7 @@ start() {
 		echo "cgi-stack: not root: the system's libraries stay visible" >&2
 	fi
 	own "$RUN" "$LOG" "$DIR/home"
-	port=${PORT:-$(free_port)}
+	port=${CGI_PORT:-$(free_port)}
 	db_port=$(free_port)
 	sq_port=$(free_port)
 
@@ -235,7 +235,12 @@ CONF
 	(hidden env -i HOME="$HOMEDIR" PATH=/usr/bin:/bin /usr/sbin/apache2 \
 	    -f "$DIR/apache.conf" -DFOREGROUND) >>"$LOG/apache-error.log" 2>&1 &
 	echo $! >"$RUN/apache-launcher.pid"
+	# Apache's own answer (its pid file made, and a header only the
+	# tree's .htaccess sends on a page), not another server's on the port.
+	wait_for 20 Apache test -s "$RUN/apache.pid"
 	wait_for 20 Apache curl -fsS "http://127.0.0.1:$port/api/health"
+	curl -sS -D - -o /dev/null "http://127.0.0.1:$port/en/calendar" |
+	    grep -qi '^Server: Apache' || die "port $port: not this Apache"
 
 	cat >"$DIR/cgi.env" <<ENV
 BASE_URL=http://127.0.0.1:$port

@@ -11,7 +11,7 @@ clean_env() {
 	# What the runners and their tools take: the build, sanitizers,
 	# bench length, the browser, locale and terminal.
 	for v in BUILD TMPDIR TERM LANG LC_ALL USER LOGNAME CI ASAN_OPTIONS \
-	    UBSAN_OPTIONS KEEP_STACK STACK_USER BENCH_SECONDS CHROMIUM DIST CGI_START_RUNS \
+	    UBSAN_OPTIONS KEEP_STACK STACK_USER BENCH_SECONDS CHROMIUM DIST CGI_START_RUNS CGI_PORT \
 	    BROWSER_TESTS_NO_RECONCILE NO_DEPLOY_TESTS; do
 		[ -n "${!v+x}" ] && keep+=("$v=${!v}")
 	done
