@@ -14,7 +14,6 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
-#include <curl/curl.h>
 #include <fcgiapp.h>
 
 #include "app.h"
@@ -30,8 +29,9 @@ app_init(struct app *app, const char *progname)
 	memset(app, 0, sizeof(*app));
 	app->progname = progname;
 	log_init(progname);
-	curl_global_init(CURL_GLOBAL_DEFAULT);	/* once, before any thread */
 	app->config_ok = config_load(&app->cfg, NULL, err, sizeof(err)) == 0;
+	if (app->cfg.log_file != NULL)
+		log_open(app->cfg.log_file);
 	if (!app->config_ok)
 		for (line = strtok_r(err, "\n", &save); line != NULL;
 		    line = strtok_r(NULL, "\n", &save))
@@ -46,7 +46,6 @@ app_free(struct app *app)
 {
 	db_free(app->db);
 	config_free(&app->cfg);
-	curl_global_cleanup();
 	memset(app, 0, sizeof(*app));
 }
 
@@ -261,7 +260,7 @@ serve_one(struct app *app, const struct route *routes, size_t n,
 	http_req_clear(&req);
 }
 
-static volatile sig_atomic_t quit;
+static volatile sig_atomic_t quit, reopen;
 
 static void
 on_term(int sig)
@@ -269,6 +268,45 @@ on_term(int sig)
 	(void)sig;
 	quit = 1;
 	FCGX_ShutdownPending();
+}
+
+/* SIGHUP in the supervisor: noted, and passed on to the workers. */
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reopen = 1;
+}
+
+/*
+ * SIGHUP in a worker (or a lone FastCGI process): reopen the log at once
+ * (log_reopen is signal-safe), and let whatever the worker was doing (a
+ * request's read or write) go on (SA_RESTART).
+ */
+static void
+on_hup_reopen(int sig)
+{
+	int	 saved = errno;
+
+	(void)sig;
+	log_reopen();
+	errno = saved;
+}
+
+/*
+ * SIGHUP (logrotate) reopens the log and never stops anything.  The
+ * supervisor's handler interrupts its wait(), so it reopens and passes
+ * the signal on at once.
+ */
+static void
+hup_handler(int supervisor)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = supervisor ? on_hup : on_hup_reopen;
+	sa.sa_flags = supervisor ? 0 : SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 /*
@@ -301,14 +339,16 @@ worker(struct app *app, const struct route *routes, size_t n, int fd)
 	int		 rc;
 
 	socket_timeouts(fd);
+	hup_handler(0);
 	if (FCGX_InitRequest(&req, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_warnx("%s: cannot start FastCGI", __func__);
 		return 1;
 	}
 	while (!quit) {
 		if ((rc = FCGX_Accept_r(&req)) < 0) {
-			if (rc == -EAGAIN || rc == -EWOULDBLOCK)
-				continue;	/* the accept timeout */
+			if (rc == -EAGAIN || rc == -EWOULDBLOCK ||
+			    rc == -EINTR)
+				continue;	/* the accept timeout, a signal */
 			break;
 		}
 		serve_one(app, routes, n, &io);
@@ -356,7 +396,8 @@ open_socket(const char *path, const struct sockperm *sp)
 /*
  * Listen on a unix socket and keep nworkers processes serving it: one
  * that dies is replaced, so a crash costs one request, not the service.
- * SIGTERM stops the workers and removes the socket.
+ * SIGTERM stops the workers and removes the socket; SIGHUP reopens the
+ * log, here and in every worker.
  */
 static int
 supervise(struct app *app, const struct route *routes, size_t n,
@@ -369,7 +410,17 @@ supervise(struct app *app, const struct route *routes, size_t n,
 		return 1;
 	for (i = 0; i < nworkers; i++)
 		pids[i] = 0;
+	hup_handler(1);
 	while (!quit) {
+		if (reopen) {
+			reopen = 0;
+			if (log_reopen() == -1)
+				log_warn("%s: cannot reopen the log (logging on "
+				    "to the old file)", __func__);
+			for (i = 0; i < nworkers; i++)
+				if (pids[i] != 0)
+					kill(pids[i], SIGHUP);
+		}
 		for (i = 0; i < nworkers && !quit; i++) {
 			if (pids[i] != 0)
 				continue;
@@ -449,15 +500,19 @@ app_serve(struct app *app, const struct route *routes, size_t n, int argc,
 				    "to %d", APP_WORKERS_MAX);
 				errstr = msg;
 			}
-		} else if (strcmp(argv[i], "--check-config") == 0)
-			return app->config_ok ? 0 : 1;
-		else
+		} else
 			errstr = "usage: [--socket PATH [--workers N] "
-			    "[--socket-mode 0660] [--socket-group GROUP]] "
-			    "[--check-config]";
+			    "[--socket-mode 0660] [--socket-group GROUP]] | "
+			    "--check-config | --get NAME";
 	}
 	if (errstr != NULL) {
 		fprintf(stderr, "%s: %s\n", app->progname, errstr);
+		return 1;
+	}
+	/* A long-running server with a bad configuration does not start. */
+	if (sock != NULL && !app->config_ok) {
+		log_warnx("%s: not starting: fix the settings named above",
+		    __func__);
 		return 1;
 	}
 	if (sock == NULL && FCGX_IsCGI()) {
@@ -470,6 +525,7 @@ app_serve(struct app *app, const struct route *routes, size_t n, int argc,
 	sa.sa_handler = on_term;	/* no SA_RESTART: accept returns */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	hup_handler(0);
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0) {
 		log_warnx("%s: cannot start FastCGI", __func__);
@@ -480,6 +536,62 @@ app_serve(struct app *app, const struct route *routes, size_t n, int argc,
 	return worker(app, routes, n, 0);	/* socket on stdin */
 }
 
+/*
+ * What a program needs set to do its work at all, besides the database:
+ * --check-config fails without it (requests would answer 503).
+ */
+static const struct {
+	const char	*progname;
+	const char	*names;		/* separated by spaces */
+} required[] = {
+	{ "reconcile", "CRON_SECRET SQUARE_ACCESS_TOKEN" },
+	{ "webhook", "SQUARE_ACCESS_TOKEN SQUARE_WEBHOOK_SIGNATURE_KEY "
+	    "SQUARE_WEBHOOK_URL" },
+};
+
+int
+app_check_config(const char *progname, FILE *out)
+{
+	struct config	 cfg;
+	char		 err[2048];
+	size_t		 i;
+	int		 rc;
+
+	rc = config_load(&cfg, NULL, err, sizeof(err)) == 0 ? 0 : 1;
+	config_print(&cfg, out);
+	if (rc != 0)
+		fprintf(out, "%s: bad settings:\n%s\n", progname, err);
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (strcmp(required[i].progname, progname) == 0 &&
+		    config_require(&cfg, required[i].names, err,
+		    sizeof(err)) == -1) {
+			fprintf(out, "%s: missing settings:\n%s\n", progname,
+			    err);
+			rc = 1;
+		}
+	if (rc == 0)
+		fprintf(out, "%s: the settings are fine\n", progname);
+	config_free(&cfg);
+	return rc;
+}
+
+/* --get NAME: print the value (or default); 0 if set, 1 if not, 2 error. */
+static int
+get_setting(const char *progname, const char *name)
+{
+	char	*v, err[512];
+	int	 rc;
+
+	if ((rc = config_get(name, &v, err, sizeof(err))) == -1) {
+		fprintf(stderr, "%s: %s\n", progname, err);
+		return 2;
+	}
+	if (v != NULL)
+		printf("%s\n", v);
+	free(v);
+	return rc == 1 ? 0 : 1;
+}
+
 int
 app_main(const char *progname, const struct route *routes, size_t n,
     int argc, char *argv[])
@@ -487,6 +599,11 @@ app_main(const char *progname, const struct route *routes, size_t n,
 	struct app	 app;
 	int		 rc;
 
+	/* The configuration alone: no database, no log file. */
+	if (argc == 2 && strcmp(argv[1], "--check-config") == 0)
+		return app_check_config(progname, stdout);
+	if (argc == 3 && strcmp(argv[1], "--get") == 0)
+		return get_setting(progname, argv[2]);
 	if (app_init(&app, progname) == -1)
 		return 1;
 	rc = app_serve(&app, routes, n, argc, argv);

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "http.h"
@@ -72,16 +73,25 @@ void	 app_dispatch(struct app *, const struct route *, size_t nroutes,
  * "--socket-mode" (default 0660, never open to other users) and group
  * "--socket-group" (default the process's own): put it where only the web
  * server's group can reach it, in a 0750 directory); FastCGI on stdin
- * when a FastCGI server started it; one request when run as CGI.
- * "--check-config" only checks the configuration.  Returns the exit
- * status.
+ * when a FastCGI server started it; one request when run as CGI.  With
+ * --socket and a bad configuration it does not start (returns 1).  SIGHUP
+ * reopens LOG_FILE and never stops anything.  Returns the exit status.
  */
 int	 app_serve(struct app *, const struct route *, size_t nroutes,
 	    int argc, char *argv[]);
 
 /*
- * The whole main() of a program: app_init, app_serve, app_free.  Returns
- * the exit status.
+ * --check-config: print to out which settings file was read and every
+ * setting (secrets masked); 0 when they are valid and those the program
+ * needs are set, else 1 with each problem named.
+ */
+int	 app_check_config(const char *progname, FILE *out);
+
+/*
+ * The whole main() of a program: "--check-config" (app_check_config),
+ * "--get NAME" (the value of a setting as the programs see it, for
+ * scripts: exit 0 if set, 1 if not, its default printed if it has one),
+ * else app_init, app_serve, app_free.  Returns the exit status.
  */
 int	 app_main(const char *progname, const struct route *, size_t nroutes,
 	    int argc, char *argv[]);

@@ -4,11 +4,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "origin.h"
@@ -84,12 +87,16 @@ static const struct setting settings[] = {
 	{ "POLL_INTERVAL_PUSH_MS", C_INT, OFF(poll_interval_push_ms), "60000",
 	    1000, 3600000, NULL },
 	{ "MEDIA_DIR", C_STR, OFF(media_dir), "var/media", 0, 512, NULL },
+	{ "LOG_FILE", C_STR, OFF(log_file), NULL, 0, 512, NULL },
 };
+
+#define NSETTINGS	 (sizeof(settings) / sizeof(settings[0]))
 
 struct envfile {
 	char	*keys[ENV_MAX_ENTRIES];
 	char	*values[ENV_MAX_ENTRIES];
 	size_t	 n;
+	int	 missing;	/* the file does not exist */
 };
 
 int
@@ -150,8 +157,10 @@ envfile_read(const char *path, struct envfile *ef, char *err, size_t errsz)
 	int	 rc = 0, lineno = 0, r;
 
 	if ((f = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT)
+		if (errno == ENOENT) {
+			ef->missing = 1;
 			return 0;
+		}
 		used = strlen(err);
 		snprintf(err + used, errsz - used, "%s: cannot read: %s\n",
 		    path, strerror(errno));
@@ -255,19 +264,20 @@ setting_apply(struct config *cfg, const struct setting *s, const char *v,
 {
 	char		*end, **sp = (char **)((char *)cfg + s->off);
 	long long	 n;
+	int		 bad;
 
 	switch (s->type) {
 	case C_INT:
 	case C_BOOL:
 		errno = 0;
 		n = strtoll(v, &end, 10);
+		bad = *v == '\0' || *end != '\0' || errno != 0;
 		if (s->type == C_BOOL && (strcmp(v, "true") == 0 ||
 		    strcmp(v, "false") == 0)) {
 			n = v[0] == 't';
-			end = (char *)v + strlen(v);
+			bad = 0;
 		}
-		if (*v == '\0' || *end != '\0' || errno != 0 || n < s->min ||
-		    n > s->max) {
+		if (bad || n < s->min || n > s->max) {
 			snprintf(why, whysz, "must be %s %ld to %ld",
 			    s->type == C_BOOL ? "0 or 1, or" : "a whole number",
 			    s->min, s->max);
@@ -323,25 +333,141 @@ setting_apply(struct config *cfg, const struct setting *s, const char *v,
 	return 0;
 }
 
+/* Append one formatted line to err (bounded, NUL-terminated). */
+static void	errf(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+static void
+errf(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 used = strlen(err);
+
+	if (used + 1 >= errsz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + used, errsz - used, fmt, ap);
+	va_end(ap);
+}
+
+/* dir + "/" + name into buf; 0, or -1 if it does not fit. */
+static int
+join(char *buf, size_t bufsz, const char *dir, const char *name)
+{
+	int	 n = snprintf(buf, bufsz, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= bufsz ? -1 : 0;
+}
+
+int
+config_find_file(char *path, size_t pathsz, char *err, size_t errsz)
+{
+	const char	*named, *home;
+	struct passwd	*pw;
+	char		 exe[CONFIG_PATH_MAX], *slash;
+	ssize_t		 n;
+
+	path[0] = '\0';
+	if ((named = getenv("SAFARI_ENV_FILE")) != NULL) {
+		if (*named == '\0')
+			return 0;	/* the environment only */
+		if (strlen(named) >= pathsz) {
+			errf(err, errsz, "SAFARI_ENV_FILE is longer than %zu "
+			    "characters\n", pathsz - 1);
+			return -1;
+		}
+		snprintf(path, pathsz, "%s", named);
+		if (access(path, F_OK) == -1) {
+			errf(err, errsz, "%s (SAFARI_ENV_FILE): %s\n", path,
+			    strerror(errno));
+			return -1;
+		}
+		return 1;
+	}
+	/* A .env beside the program (its real directory). */
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			if (join(path, pathsz, exe, ".env") == 0 &&
+			    access(path, F_OK) == 0)
+				return 1;
+		}
+	}
+	/*
+	 * The running user's own file, outside every web root: its home
+	 * from HOME, else the password database (CGI and suEXEC pass no
+	 * HOME).
+	 */
+	if ((home = getenv("HOME")) == NULL || *home != '/')
+		home = (pw = getpwuid(geteuid())) != NULL ? pw->pw_dir : NULL;
+	if (home != NULL && join(path, pathsz, home,
+	    ".config/safari/safari.env") == 0 && access(path, F_OK) == 0)
+		return 1;
+	path[0] = '\0';
+	errf(err, errsz, "no settings file: set SAFARI_ENV_FILE, or put one "
+	    "at %s/.env or %s/.config/safari/safari.env (SAFARI_ENV_FILE= "
+	    "empty: the environment only)\n", n > 0 ? exe : "(the program's "
+	    "directory)", home != NULL ? home : "~");
+	return -1;
+}
+
+int
+config_get(const char *name, char **value, char *err, size_t errsz)
+{
+	struct envfile	 ef;
+	const char	*v;
+	char		 path[CONFIG_PATH_MAX];
+	size_t		 i;
+	int		 rc;
+
+	*value = NULL;
+	memset(&ef, 0, sizeof(ef));
+	err[0] = '\0';
+	if (config_find_file(path, sizeof(path), err, errsz) == 1 &&
+	    envfile_read(path, &ef, err, errsz) == -1) {
+		envfile_free(&ef);
+		return -1;
+	}
+	rc = (v = lookup(&ef, name)) != NULL;
+	for (i = 0; v == NULL && i < NSETTINGS; i++)
+		if (strcmp(settings[i].name, name) == 0)
+			v = settings[i].def;
+	if (v != NULL && (*value = strdup(v)) == NULL)
+		rc = -1;
+	envfile_free(&ef);
+	return rc;
+}
+
 int
 config_load(struct config *cfg, const char *envfile, char *err, size_t errsz)
 {
 	struct envfile	 ef;
 	const struct setting *s;
-	const char	*v, *path = envfile;
-	char		 why[160];
+	const char	*v;
+	char		 why[160], path[CONFIG_PATH_MAX];
 	size_t		 i, used;
-	int		 rc = 0;
+	int		 rc = 0, found;
 
 	memset(cfg, 0, sizeof(*cfg));
 	memset(&ef, 0, sizeof(ef));
 	err[0] = '\0';
-	if (path == NULL && (path = getenv("SAFARI_ENV_FILE")) == NULL)
-		path = access(".env", R_OK) == 0 ? ".env" : "../.env";
-	if (envfile_read(path, &ef, err, errsz) == -1)
+	if (envfile != NULL) {
+		snprintf(path, sizeof(path), "%s", envfile);
+		found = 1;
+	} else if ((found = config_find_file(path, sizeof(path), err,
+	    errsz)) == -1)
 		rc = -1;
-
-	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+	if (found == 1) {
+		if (envfile_read(path, &ef, err, errsz) == -1)
+			rc = -1;
+		else if (ef.missing) {
+			errf(err, errsz, "%s: no such file\n", path);
+			rc = -1;
+		} else if ((cfg->env_file = strdup(path)) == NULL)
+			rc = -1;
+	}
+	for (i = 0; i < NSETTINGS; i++) {
 		s = &settings[i];
 		v = lookup(&ef, s->name);
 		/* An empty value is unset: CRON_SECRET= fails closed. */
@@ -394,7 +520,9 @@ config_free(struct config *cfg)
 
 	if (cfg == NULL)
 		return;
-	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+	free(cfg->env_file);
+	cfg->env_file = NULL;
+	for (i = 0; i < NSETTINGS; i++) {
 		switch (settings[i].type) {
 		case C_INT:
 		case C_BOOL:
@@ -405,4 +533,67 @@ config_free(struct config *cfg)
 			break;
 		}
 	}
+}
+
+void
+config_print(const struct config *cfg, FILE *f)
+{
+	const struct setting *s;
+	const char	*v;
+	size_t		 i;
+
+	fprintf(f, "settings file: %s\n", cfg->env_file != NULL ?
+	    cfg->env_file : "none (the environment only)");
+	for (i = 0; i < NSETTINGS; i++) {
+		s = &settings[i];
+		if (s->type == C_INT || s->type == C_BOOL) {
+			fprintf(f, "%s=%ld\n", s->name,
+			    *(const long *)((const char *)cfg + s->off));
+			continue;
+		}
+		v = *(char *const *)((const char *)cfg + s->off);
+		if (v == NULL)
+			fprintf(f, "%s (unset)\n", s->name);
+		else if (s->type == C_SECRET)
+			fprintf(f, "%s=******** (set, %zu characters)\n",
+			    s->name, strlen(v));
+		else
+			fprintf(f, "%s=%s\n", s->name, v);
+	}
+}
+
+int
+config_require(const struct config *cfg, const char *names, char *err,
+    size_t errsz)
+{
+	const struct setting *s;
+	const char	*p = names, *sp;
+	size_t		 i, len;
+	int		 rc = 0;
+
+	err[0] = '\0';
+	while (*p != '\0') {
+		len = (sp = strchr(p, ' ')) != NULL ? (size_t)(sp - p) :
+		    strlen(p);
+		for (i = 0; i < NSETTINGS; i++) {
+			s = &settings[i];
+			if (strlen(s->name) != len ||
+			    strncmp(s->name, p, len) != 0 ||
+			    s->type == C_INT || s->type == C_BOOL)
+				continue;
+			if (*(char *const *)((const char *)cfg + s->off) ==
+			    NULL) {
+				errf(err, errsz, "%s is required here and not "
+				    "set\n", s->name);
+				rc = -1;
+			}
+		}
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	len = strlen(err);
+	if (len > 0 && err[len - 1] == '\n')
+		err[len - 1] = '\0';
+	return rc;
 }

@@ -319,13 +319,15 @@ exec_once(struct db *db, const char *sql, const struct db_arg *args,
 			case DB_STR:
 				lens[i] = args[i].len;
 				bind[i].buffer_type = MYSQL_TYPE_STRING;
-				bind[i].buffer = (void *)args[i].s;
+				/* The client only reads a parameter. */
+				bind[i].buffer = (void *)(uintptr_t)args[i].s;
 				bind[i].buffer_length = args[i].len;
 				bind[i].length = &lens[i];
 				break;
 			case DB_INT:
 				bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
-				bind[i].buffer = (void *)&args[i].i;
+				bind[i].buffer =
+				    (void *)(uintptr_t)&args[i].i;
 				break;
 			}
 		}

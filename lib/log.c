@@ -1,7 +1,9 @@
 /*
- * Logging: one line per event on stderr, with a UTC time stamp.
+ * Logging: one line per event on stderr, with a UTC time stamp; stderr
+ * may be a LOG_FILE of its own, reopened on SIGHUP (log_reopen).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,12 +13,52 @@
 #include "log.h"
 
 static const char *progname = "safari";
+static const char *logpath;		/* LOG_FILE, borrowed; NULL: stderr */
 
 void
 log_init(const char *name)
 {
 	if (name != NULL)
 		progname = name;
+}
+
+/* (Re)open logpath as stderr: append, 0640 when made. */
+static int
+log_open_path(void)
+{
+	int	 fd;
+
+	if (logpath == NULL)
+		return 0;
+	if ((fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640)) == -1)
+		return -1;
+	if (fd != STDERR_FILENO) {
+		if (dup2(fd, STDERR_FILENO) == -1) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+int
+log_open(const char *path)
+{
+	logpath = path;
+	if (log_open_path() == -1) {
+		log_warn("%s: cannot open LOG_FILE %s", __func__, path);
+		logpath = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+log_reopen(void)
+{
+	return log_open_path();	/* open, dup2, close: signal-safe */
 }
 
 static void	log_vline(const char *, const char *, va_list, const char *)

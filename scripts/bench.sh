@@ -13,9 +13,10 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
+# shellcheck source=scripts/clean-env.sh
+. scripts/clean-env.sh
+clean_env "$@"
 export SAFARI_ENV_FILE=$ROOT/tests/test.env
-for v in CRON_SECRET SQUARE_ACCESS_TOKEN SQUARE_BASE_URL MYSQL_SOCKET \
-    MYSQL_HOST MYSQL_USER MYSQL_PASSWORD MYSQL_DATABASE; do unset "$v"; done
 STACK_DIR=$(mktemp -d /tmp/sdo-bench.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 DURATION=${BENCH_SECONDS:-10}
@@ -170,7 +171,12 @@ done < <(node tests/bench/push.mjs 2>&1 || echo "ROW|live updates|failed|see tes
 
 # --- photos (uploads, and the calendar while they run) ------------------------
 # shellcheck source=scripts/bench-photos.sh
+dp99=${dp99:-$d99}	# bench-photos.sh's "unloaded p99" (set -u stopped the bench there)
 . "$ROOT/scripts/bench-photos.sh"
+
+# --- shared hosting: CGI start times, the week through Apache ---------------
+# shellcheck source=scripts/bench-cgi.sh
+. "$ROOT/scripts/bench-cgi.sh"
 
 echo
 echo "Safari Detail Ops bench ($(nproc) cores, wrk ${DURATION}s runs, $(date -u +%F))"

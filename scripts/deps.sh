@@ -7,7 +7,8 @@ PKGS="gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libjson-c-dev \
 libcurl4-openssl-dev libmariadb-dev libcunit1-dev libssl-dev \
 mariadb-server mariadb-client nginx-light libnginx-mod-nchan curl openssl ca-certificates \
 chromium nodejs npm wrk valgrind tzdata procps util-linux passwd \
-libvips-dev libvips-tools imagemagick libimage-exiftool-perl"
+libvips-dev libvips-tools imagemagick libimage-exiftool-perl \
+apache2 systemd"
 
 missing=""
 for p in $PKGS; do

@@ -26,10 +26,10 @@ targets=${FUZZ_TARGETS:-square http patch webhook media}
 out=build/fuzz
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -Ilib -fsanitize=fuzzer,address,undefined"
 cflags=$(pkg-config --cflags json-c libcurl libmariadb fcgi)
-libs=$(pkg-config --libs json-c libcurl libmariadb fcgi libcrypto)
+libs=$(pkg-config --libs json-c libcurl libmariadb fcgi libcrypto libxcrypt)
 lib="lib/http.c lib/jobs.c lib/patch.c lib/api.c lib/app.c lib/db.c lib/config.c
     lib/log.c lib/tz.c lib/runs.c lib/reconcile.c lib/square.c lib/square_json.c
-    lib/webhook.c lib/origin.c lib/push.c lib/calendar.c lib/json.c"
+    lib/webhook.c lib/api_square.c lib/login.c lib/origin.c lib/push.c lib/calendar.c lib/json.c"
 mkdir -p "$out"
 
 build() {	# target, sources...

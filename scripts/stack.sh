@@ -27,7 +27,11 @@ STACK_DIR=$(cd "$STACK_DIR" && pwd)
 PORT=${PORT:-8080}
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-ENV_FILE=${SAFARI_ENV_FILE:-$ROOT/.env}
+# The settings file: SAFARI_ENV_FILE, else the root's .env (which the
+# programs, in build/cgi-bin, would not look for on their own).
+if [ -z "${SAFARI_ENV_FILE+x}" ] && [ -f "$ROOT/.env" ]; then
+	export SAFARI_ENV_FILE=$ROOT/.env
+fi
 RUN=$STACK_DIR/run
 LOG=$STACK_DIR/log
 SOCK=$RUN/mysqld.sock
@@ -86,28 +90,19 @@ ensure_user() {
 	    die "the user $RUN_USER cannot read $ROOT or $BUILD (make their parent directories searchable)"
 }
 
-# The value of a setting: the environment, else .env (last line wins;
-# SAFARI_ENV_FILE names another file, as it does for the programs).
+# The value of a setting as the programs see it (the environment, then
+# their settings file): the program answers, so there is one parser of
+# .env files, the programs'.  Prints nothing when the setting is absent.
 setting() {
-	local name=$1 v
-	if [ -n "${!name+x}" ]; then
-		printf '%s' "${!name}"
-		return
-	fi
-	[ -f "$ENV_FILE" ] || return 0
-	v=$(sed -n "s/^[[:space:]]*\(export[[:space:]]\+\)\?$name[[:space:]]*=[[:space:]]*//p" \
-	    "$ENV_FILE" | tail -n 1)
-	v=${v%\"}; v=${v#\"}; v=${v%\'}; v=${v#\'}
-	printf '%s' "$v"
+	local v
+	v=$("$BUILD/cgi-bin/calendar" --get "$1" 2>/dev/null) && printf '%s' "$v"
+	return 0
 }
 
-# Is the setting present at all (set, maybe empty) in the environment or
-# .env?  Only an absent one is filled in by the stack.
+# Is the setting present at all (set, maybe empty)?  Only an absent one
+# is filled in by the stack.
 has_setting() {
-	local name=$1
-	[ -n "${!name+x}" ] && return 0
-	[ -f "$ENV_FILE" ] &&
-	    grep -q "^[[:space:]]*\(export[[:space:]]\+\)\?$name[[:space:]]*=" "$ENV_FILE"
+	"$BUILD/cgi-bin/calendar" --get "$1" >/dev/null 2>&1
 }
 
 # The reconcile secret: the configured one (an empty one stays empty, and
@@ -214,20 +209,17 @@ SQL
 	migrate
 }
 
-# Apply each sql/NNN-*.sql once, in order, recording it.
+# Apply each sql/NNN-*.sql once, in order, recording it: the product's
+# own tool, as the application's database user (what admins run).
 migrate() {
-	local f name
-	db safari -e "CREATE TABLE IF NOT EXISTS schema_migrations (
-	    name VARCHAR(128) NOT NULL PRIMARY KEY,
-	    applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-	for f in "$ROOT"/sql/[0-9]*.sql; do
-		name=$(basename "$f")
-		[ -n "$(db -N safari -e "SELECT 1 FROM schema_migrations WHERE name = '$name'")" ] &&
-		    continue
-		say "Applying $name"
-		db safari <"$f" || die "migration $name failed"
-		db safari -e "INSERT INTO schema_migrations (name) VALUES ('$name')"
-	done
+	local out
+	out=$(SAFARI_ENV_FILE= MYSQL_SOCKET=$SOCK MYSQL_USER=safari \
+	    MYSQL_PASSWORD=$(secret db_password) MYSQL_DATABASE=safari \
+	    "$BUILD/bin/safari-migrate" --dir "$ROOT/sql" 2>&1) || {
+		printf '%s\n' "$out" >&2
+		die "the migrations failed"
+	}
+	[ -n "${QUIET:-}" ] || printf '%s\n' "$out" | sed -n 's/^applied  /Applied /p'
 }
 
 start_fake_square() {
@@ -290,11 +282,38 @@ start_nginx() {
 	# The live-update publisher's socket: only the stack's user may enter.
 	mkdir -p "$RUN/push" && chmod 0700 "$RUN/push"
 	own "$RUN/push"
-	sed -e "s|@VAR@|$STACK_DIR|g" -e "s|@ROOT@|$ROOT|g" \
-	    -e "s|@PORT@|$PORT|g" -e "s|@USER@|$userline|g" \
-	    -e "s|@SERVER_NAMES@|$names|g" \
-	    -e "s|@MEDIA@|$MEDIA_DIR|g" \
-	    "$ROOT/nginx/nginx.conf.in" >"$STACK_DIR/nginx.conf"
+	# The same server and http files as a production server
+	# (scripts/render-nginx.sh), on loopback without TLS, in a private
+	# nginx of the stack's own (nginx/nginx.conf.in).
+	mkdir -p "$STACK_DIR/nginx/local"
+	cat >"$STACK_DIR/nginx/local/bench.conf" <<CONF
+# make bench: the same calendar bytes as a static file, to compare with
+# (absent, and so 404, outside a bench).
+location = /_bench/calendar.json {
+	default_type	application/json;
+	alias	$STACK_DIR/bench-calendar.json;
+}
+# The same behind nginx's own auth_basic, which runs crypt on every
+# request (what the login cost before the calendar program's /_login).
+location = /_bench/calendar-crypt.json {
+	auth_request		off;
+	auth_basic		"Safari Detail Ops";
+	auth_basic_user_file	$STACK_DIR/htpasswd;
+	default_type	application/json;
+	alias	$STACK_DIR/bench-calendar.json;
+}
+CONF
+	"$ROOT/scripts/render-nginx.sh" "$ROOT/nginx/safari-http.conf.in" \
+	    "$STACK_DIR/nginx/safari-http.conf" RUN="$RUN"
+	"$ROOT/scripts/render-nginx.sh" "$ROOT/nginx/safari-server.conf.in" \
+	    "$STACK_DIR/nginx/safari-server.conf" LISTEN="127.0.0.1:$PORT" \
+	    TLS="# no TLS on loopback" SERVER_NAMES="$names" \
+	    HTDOCS="$ROOT/htdocs" NGINX="$ROOT/nginx" \
+	    HTPASSWD="$STACK_DIR/htpasswd" MEDIA="$MEDIA_DIR" RUN="$RUN" \
+	    CALENDAR="$STACK_DIR/calendar" LOCAL="$STACK_DIR/nginx/local" \
+	    ACCESS_LOG="$LOG/nginx-access.log" ERROR_LOG="$LOG/nginx-error.log"
+	"$ROOT/scripts/render-nginx.sh" "$ROOT/nginx/nginx.conf.in" \
+	    "$STACK_DIR/nginx.conf" VAR="$STACK_DIR" USER="$userline"
 	if alive "$RUN/nginx.pid"; then
 		nginx -q -p "$STACK_DIR/nginx" -c "$STACK_DIR/nginx.conf" -s reload
 		return
@@ -334,9 +353,19 @@ start() {
 		own "$f"
 	done
 	# The settings file, where the stack's user can read it (the
-	# admin's own .env may be readable by root only).
-	if [ -n "$RUN_USER" ] && [ -f "$ENV_FILE" ]; then
-		(umask 077; cat "$ENV_FILE" >"$STACK_DIR/settings.env")
+	# admin's own .env may be readable by root only); with none, an
+	# empty one, so the programs know their settings are all here.
+	if [ -n "${SAFARI_ENV_FILE:-}" ]; then
+		[ -f "$SAFARI_ENV_FILE" ] ||
+		    die "SAFARI_ENV_FILE: $SAFARI_ENV_FILE does not exist"
+		if [ -n "$RUN_USER" ]; then
+			(umask 077; cat "$SAFARI_ENV_FILE" >"$STACK_DIR/settings.env")
+			own "$STACK_DIR/settings.env"
+			export SAFARI_ENV_FILE=$STACK_DIR/settings.env
+		fi
+	elif [ -z "${SAFARI_ENV_FILE+x}" ]; then
+		(umask 077; echo "# no .env: the environment's settings only" \
+		    >"$STACK_DIR/settings.env")
 		own "$STACK_DIR/settings.env"
 		export SAFARI_ENV_FILE=$STACK_DIR/settings.env
 	fi
@@ -397,8 +426,11 @@ start() {
 	    >"$STACK_DIR/htpasswd")
 	own "$STACK_DIR/htpasswd"
 
-	"$BUILD/cgi-bin/calendar" --check-config ||
-	    die "fix the settings named above (see .env.example)"
+	local check
+	check=$("$BUILD/cgi-bin/calendar" --check-config) || {
+		printf '%s\n' "$check" | grep -v '^[A-Z_]*[= ]' >&2
+		die "fix the settings named above (see .env.example)"
+	}
 	start_programs
 	start_nginx
 	start_schedule

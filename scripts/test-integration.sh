@@ -2,23 +2,17 @@
 # The integration and browser tests: a private stack (MariaDB, the
 # FastCGI programs, nginx, the fake Square) in a temporary directory on a
 # free port, so it runs beside a `make run`; then the tests; then stop.
-# Settings come from tests/test.env only: nothing of the host's .env or
-# environment can point the tests at a real Square.
+# Settings come from tests/test.env only (the run starts from env -i):
+# nothing of the host's .env or environment can point the tests at a
+# real Square.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
+# shellcheck source=scripts/clean-env.sh
+. scripts/clean-env.sh
+clean_env "$@"
 BUILD=${BUILD:-build}
-
-for v in CRON_SECRET SQUARE_ACCESS_TOKEN SQUARE_ENVIRONMENT SQUARE_BASE_URL \
-    SQUARE_VERSION SQUARE_LOCATION_ID SQUARE_WEBHOOK_SIGNATURE_KEY \
-    SQUARE_WEBHOOK_URL MYSQL_HOST MYSQL_PORT MYSQL_SOCKET MYSQL_USER \
-    MYSQL_PASSWORD MYSQL_DATABASE POLLING_INTERVAL_MS BUSINESS_TIMEZONE \
-    RECONCILE_LOOKBACK_DAYS RECONCILE_LOOKAHEAD_DAYS STAFF_USER \
-    STAFF_PASSWORD CUSTOMER_CACHE_TTL_HOURS ALLOWED_HOSTS TRUSTED_PROXIES \
-    PUSH_SOCKET POLL_INTERVAL_PUSH_MS MEDIA_DIR; do
-	unset "$v"
-done
 export SAFARI_ENV_FILE=$ROOT/tests/test.env
 
 STACK_DIR=$(mktemp -d /tmp/sdo-test.XXXXXX)
@@ -68,6 +62,12 @@ node --test --test-concurrency=1 tests/integration/ || failed=1
 
 # Under `make check-asan` a sanitizer report in any program's log fails.
 scripts/stack.sh stop >/dev/null 2>&1
+# The two deployments for real (README "Deploying"): the shared-hosting
+# upload tree behind Apache, and the installed nginx and systemd files.
+if [ -z "${NO_DEPLOY_TESTS:-}" ]; then
+	scripts/test-apache.sh || failed=1
+	[ ! -x scripts/test-install.sh ] || scripts/test-install.sh || failed=1
+fi
 if grep -l "Sanitizer\|runtime error:" "$STACK_DIR"/log/*.log 2>/dev/null; then
 	echo "sanitizer reports in the logs above"
 	failed=1

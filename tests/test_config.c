@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "testmain.h"
 #include "config.h"
@@ -23,7 +24,8 @@ static const char *const vars[] = {
 	"RECONCILE_LOOKAHEAD_DAYS", "CUSTOMER_CACHE_TTL_HOURS",
 	"BUSINESS_TIMEZONE", "STAFF_ANONYMOUS_WRITES",
 	"RECONCILE_LEASE_SECONDS", "ALLOWED_HOSTS", "TRUSTED_PROXIES",
-	"RETENTION_DAYS", "SAFARI_ENV_FILE", NULL
+	"PUSH_SOCKET", "POLL_INTERVAL_PUSH_MS", "MEDIA_DIR", "LOG_FILE", "RETENTION_DAYS",
+	"SAFARI_ENV_FILE", "HOME", NULL
 };
 
 static void
@@ -231,17 +233,222 @@ test_config_load_defaults_when_unset(void)
 	config_free(&cfg);
 }
 
+/* A settings file that was named and is not there is an error. */
 static void
-test_config_load_missing_file_gives_defaults(void)
+test_config_load_missing_named_file_is_an_error(void)
 {
 	struct config	 cfg;
 	char		 err[512];
 
 	clear_env();
 	CU_ASSERT_EQUAL(config_load(&cfg, "/tmp/no-such-dir-safari/.env", err,
-	    sizeof(err)), 0);
-	CU_ASSERT_STRING_EQUAL(err, "");
-	CU_ASSERT_EQUAL(cfg.poll_interval_ms, 20000);
+	    sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/tmp/no-such-dir-safari/.env"));
+	CU_ASSERT_EQUAL(cfg.poll_interval_ms, 20000);	/* defaults still */
+	config_free(&cfg);
+	setenv("SAFARI_ENV_FILE", "/tmp/no-such-dir-safari/safari.env", 1);
+	CU_ASSERT_EQUAL(config_load(&cfg, NULL, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "SAFARI_ENV_FILE"));
+	config_free(&cfg);
+	clear_env();
+}
+
+/* ---- the lookup: SAFARI_ENV_FILE, beside the program, ~/.config ------ */
+
+/* A temporary home with .config/safari/safari.env holding text. */
+static void
+make_home(char *home, const char *text)
+{
+	char	 path[512];
+	FILE	*f;
+
+	snprintf(home, 64, "/tmp/test_config_home.XXXXXX");
+	CU_ASSERT_FATAL(mkdtemp(home) != NULL);
+	snprintf(path, sizeof(path), "%s/.config", home);
+	CU_ASSERT_FATAL(mkdir(path, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/.config/safari", home);
+	CU_ASSERT_FATAL(mkdir(path, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/.config/safari/safari.env", home);
+	CU_ASSERT_FATAL((f = fopen(path, "w")) != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+remove_home(const char *home)
+{
+	char	 path[512];
+
+	snprintf(path, sizeof(path), "%s/.config/safari/safari.env", home);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/.config/safari", home);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/.config", home);
+	rmdir(path);
+	rmdir(home);
+}
+
+/* The program's own directory (where a .env beside it goes). */
+static void
+exe_dir(char *dir, size_t dirsz)
+{
+	ssize_t	 n = readlink("/proc/self/exe", dir, dirsz - 1);
+
+	CU_ASSERT_FATAL(n > 0);
+	dir[n] = '\0';
+	*strrchr(dir, '/') = '\0';
+}
+
+static void
+test_config_lookup_finds_the_users_file(void)
+{
+	struct config	 cfg;
+	char		 home[64], err[512], want[600];
+
+	clear_env();
+	make_home(home, "MYSQL_USER=from-home\n");
+	setenv("HOME", home, 1);
+	CU_ASSERT_EQUAL(config_load(&cfg, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.mysql_user, "from-home");
+	snprintf(want, sizeof(want), "%s/.config/safari/safari.env", home);
+	CU_ASSERT_STRING_EQUAL(cfg.env_file, want);
+	config_free(&cfg);
+	remove_home(home);
+	clear_env();
+}
+
+static void
+test_config_lookup_order(void)
+{
+	struct config	 cfg;
+	char		 home[64], err[512], dir[512], beside[600], named[] =
+	    "/tmp/test_config_named.XXXXXX";
+	FILE		*f;
+	int		 fd;
+
+	clear_env();
+	make_home(home, "MYSQL_USER=from-home\n");
+	setenv("HOME", home, 1);
+	/* A .env beside the program wins over the user's file. */
+	exe_dir(dir, sizeof(dir));
+	snprintf(beside, sizeof(beside), "%s/.env", dir);
+	CU_ASSERT_FATAL((f = fopen(beside, "w")) != NULL);
+	fputs("MYSQL_USER=from-beside\n", f);
+	fclose(f);
+	CU_ASSERT_EQUAL(config_load(&cfg, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.mysql_user, "from-beside");
+	CU_ASSERT_STRING_EQUAL(cfg.env_file, beside);
+	config_free(&cfg);
+	/* SAFARI_ENV_FILE wins over both. */
+	CU_ASSERT_FATAL((fd = mkstemp(named)) != -1);
+	CU_ASSERT_FATAL(write(fd, "MYSQL_USER=from-named\n", 22) == 22);
+	close(fd);
+	setenv("SAFARI_ENV_FILE", named, 1);
+	CU_ASSERT_EQUAL(config_load(&cfg, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.mysql_user, "from-named");
+	config_free(&cfg);
+	/* And the environment over every file. */
+	setenv("MYSQL_USER", "from-env", 1);
+	CU_ASSERT_EQUAL(config_load(&cfg, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.mysql_user, "from-env");
+	config_free(&cfg);
+	unlink(named);
+	unlink(beside);
+	remove_home(home);
+	clear_env();
+}
+
+/* No file anywhere is an error naming where to put one; empty
+ * SAFARI_ENV_FILE means the environment alone, on purpose. */
+static void
+test_config_lookup_no_file_is_an_error(void)
+{
+	struct config	 cfg;
+	char		 err[512];
+
+	clear_env();
+	setenv("HOME", "/tmp/no-such-home-safari", 1);
+	CU_ASSERT_EQUAL(config_load(&cfg, NULL, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no settings file"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err,
+	    "/tmp/no-such-home-safari/.config/safari/safari.env"));
+	config_free(&cfg);
+	setenv("SAFARI_ENV_FILE", "", 1);
+	setenv("MYSQL_USER", "env-only", 1);
+	CU_ASSERT_EQUAL(config_load(&cfg, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NULL(cfg.env_file);
+	CU_ASSERT_STRING_EQUAL(cfg.mysql_user, "env-only");
+	config_free(&cfg);
+	clear_env();
+}
+
+/* config_get: what scripts ask instead of parsing the file. */
+static void
+test_config_get_answers_as_the_programs_read(void)
+{
+	char	 named[] = "/tmp/test_config_get.XXXXXX", err[256], *v;
+	int	 fd;
+	const char text[] = "export STAFF_USER='front desk' # the login\n"
+	    "MEDIA_DIR=\n";
+
+	clear_env();
+	CU_ASSERT_FATAL((fd = mkstemp(named)) != -1);
+	CU_ASSERT_FATAL(write(fd, text, sizeof(text) - 1) ==
+	    (ssize_t)sizeof(text) - 1);
+	close(fd);
+	setenv("SAFARI_ENV_FILE", named, 1);
+	CU_ASSERT_EQUAL(config_get("STAFF_USER", &v, err, sizeof(err)), 1);
+	CU_ASSERT_STRING_EQUAL(v, "front desk");
+	free(v);
+	/* Set but empty: set. */
+	CU_ASSERT_EQUAL(config_get("MEDIA_DIR", &v, err, sizeof(err)), 1);
+	CU_ASSERT_STRING_EQUAL(v, "");
+	free(v);
+	/* Absent: 0, with the table's default. */
+	CU_ASSERT_EQUAL(config_get("MYSQL_PORT", &v, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(v, "3306");
+	free(v);
+	CU_ASSERT_EQUAL(config_get("NO_SUCH_THING", &v, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NULL(v);
+	setenv("STAFF_USER", "env wins", 1);
+	CU_ASSERT_EQUAL(config_get("STAFF_USER", &v, err, sizeof(err)), 1);
+	CU_ASSERT_STRING_EQUAL(v, "env wins");
+	free(v);
+	unsetenv("STAFF_USER");
+	unlink(named);
+	clear_env();
+}
+
+/* --check-config's listing: the file, every setting, no secret. */
+static void
+test_config_print_masks_secrets(void)
+{
+	struct config	 cfg;
+	char		 err[512], *out = NULL;
+	size_t		 outlen = 0;
+	FILE		*f;
+
+	clear_env();
+	CU_ASSERT_EQUAL(load("CRON_SECRET=cron-s3cret\n"
+	    "MYSQL_PASSWORD=db-s3cret\nMYSQL_USER=app\n"
+	    "LOG_FILE=/var/log/safari/app.log\n", &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_FATAL((f = open_memstream(&out, &outlen)) != NULL);
+	config_print(&cfg, f);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "settings file: /tmp/test_config."));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "MYSQL_USER=app\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "LOG_FILE=/var/log/safari/app.log"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "CRON_SECRET=******** (set"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "SQUARE_ACCESS_TOKEN (unset)"));
+	CU_ASSERT_PTR_NULL(strstr(out, "s3cret"));
+	free(out);
+	CU_ASSERT_EQUAL(config_require(&cfg, "CRON_SECRET MYSQL_PASSWORD",
+	    err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(config_require(&cfg, "CRON_SECRET SQUARE_ACCESS_TOKEN "
+	    "SQUARE_WEBHOOK_URL", err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "SQUARE_ACCESS_TOKEN"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "SQUARE_WEBHOOK_URL"));
+	CU_ASSERT_PTR_NULL(strstr(err, "CRON_SECRET"));
 	config_free(&cfg);
 }
 
@@ -550,8 +757,17 @@ static CU_TestInfo tests[] = {
 	{ "parse_line rejects malformed lines",
 	    test_config_parse_line_rejects_malformed },
 	{ "load: defaults when unset", test_config_load_defaults_when_unset },
-	{ "load: a missing .env gives defaults",
-	    test_config_load_missing_file_gives_defaults },
+	{ "load: a named file that is missing is an error",
+	    test_config_load_missing_named_file_is_an_error },
+	{ "lookup: the user's ~/.config/safari/safari.env",
+	    test_config_lookup_finds_the_users_file },
+	{ "lookup: SAFARI_ENV_FILE, beside the program, ~/.config",
+	    test_config_lookup_order },
+	{ "lookup: no file is an error; SAFARI_ENV_FILE= the environment",
+	    test_config_lookup_no_file_is_an_error },
+	{ "get: answers as the programs read", test_config_get_answers_as_the_programs_read },
+	{ "print: masks secrets; require names the missing",
+	    test_config_print_masks_secrets },
 	{ "load: reads the file, last line wins", test_config_load_reads_the_file },
 	{ "load: the environment wins over the file",
 	    test_config_load_environment_wins_over_file },

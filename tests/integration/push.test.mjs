@@ -87,7 +87,8 @@ test('the publisher is a socket only the programs\' user can reach', () => {
 });
 
 test('nothing outside can publish: every method on every path of the public server', async () => {
-  const conf = fs.readFileSync(path.join(env.stackDir, 'nginx.conf'), 'utf8');
+  const conf = ['nginx.conf', 'nginx/safari-server.conf'].map((f) => path.join(env.stackDir, f))
+    .filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
   const paths = new Set(['/publish', '/pub', '/api/events', '/api/events/', '/api/events?id=jobs', '/', '/api/publish',
     '/api/events/jobs', '/publish?id=jobs']);
   for (const m of conf.matchAll(/location\s+(?:=|\^~)?\s*(\/[^\s{]*)/g)) paths.add(m[1]);
