@@ -61,7 +61,9 @@ test('nginx: an http-level file of its own and a server file with TLS, the login
   const srv = read('etc/nginx/sites-available/safari.conf');
   assert.match(srv, /listen\s+443 ssl default_server;/);
   assert.match(srv, /include \/etc\/nginx\/safari-tls\.conf;/);
-  assert.match(srv, /auth_basic_user_file\s+\/etc\/nginx\/safari\.htpasswd;/);
+  assert.match(srv, /auth_request\s+\/_login;/);
+  assert.match(srv, /fastcgi_param\s+SAFARI_HTPASSWD\s+\/etc\/nginx\/safari\.htpasswd;/);
+  assert.match(srv, /fastcgi_param\s+SAFARI_CALENDAR_FILES\s+\/run\/safari\/calendar;/);
   assert.match(srv, /return\s+301 https:\/\/\$host\$request_uri;/);
   // Every server on a port logs without query strings (the http-level
   // access_log of Debian's nginx.conf writes ?token=).
