@@ -88,8 +88,8 @@ calendar_stamp(struct db *db, time_t from, time_t to,
 
 	day_format(from, a, sizeof(a));
 	day_format(to > from ? to - 1 : to, b, sizeof(b));
-	args[0] = DB_ARG_STR(a);
-	args[1] = DB_ARG_STR(b);
+	args[0] = db_arg_str(a);
+	args[1] = db_arg_str(b);
 	if (db_exec(db, sql_stamp, args, 2, &res, NULL) == -1)
 		return -1;
 	out->days = db_cell_int(res, 0, 0);
@@ -124,7 +124,7 @@ calendar_touch(struct db *db, const time_t *times, size_t n)
 		    sql_touch_tail)) == NULL)
 			goto out;
 		for (j = 0; j < k; j++)
-			args[j] = DB_ARG_STR(days[i + j]);
+			args[j] = db_arg_str(days[i + j]);
 		if (db_exec(db, sql, args, k, NULL, NULL) == -1)
 			goto out;
 	}

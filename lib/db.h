@@ -44,12 +44,7 @@ db_arg_int(int64_t i)
 	return (struct db_arg){ .type = DB_INT, .i = i };
 }
 
-/*
- * The names callers use; each evaluates its argument once (DB_ARG_STR
- * used to be a macro that evaluated it three times).
- */
-#define DB_ARG_STR(x)	db_arg_str(x)
-#define DB_ARG_INT(x)	db_arg_int(x)
+/* SQL NULL. */
 #define DB_ARG_NULL	((struct db_arg){ .type = DB_NULL })
 
 /* A result: nrows x ncols cells of text; a NULL cell is SQL NULL. */

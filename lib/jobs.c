@@ -385,7 +385,7 @@ int
 jobs_load(struct db *db, const char *id, struct json_object **out,
     int64_t *version)
 {
-	struct db_arg	 args[] = { DB_ARG_STR(id) };
+	struct db_arg	 args[] = { db_arg_str(id) };
 	struct db_res	*res;
 
 	*out = NULL;
@@ -414,9 +414,9 @@ jobs_calendar(struct db *db, time_t from, time_t to, struct json_object **out,
 
 	db_time_format(from, a, sizeof(a));
 	db_time_format(to, b, sizeof(b));
-	args[0] = DB_ARG_STR(a);
-	args[1] = DB_ARG_STR(b);
-	args[2] = DB_ARG_INT(JOBS_CALENDAR_MAX + 1);	/* one more: cut? */
+	args[0] = db_arg_str(a);
+	args[1] = db_arg_str(b);
+	args[2] = db_arg_int(JOBS_CALENDAR_MAX + 1);	/* one more: cut? */
 	if (db_exec(db, sqls[SQL_CALENDAR], args, 3, &res, NULL) == -1)
 		return -1;
 	n = res == NULL ? 0 : res->nrows;
@@ -549,10 +549,10 @@ jobs_patch(struct db *db, const char *id, int64_t expected,
 			continue;
 		v = f->type == F_JSON ? col_text(cur, f->json) :
 		    json_object_get_string(patch_member(cur, f->json));
-		args[a++] = DB_ARG_STR(v != NULL ? v : f->empty);
+		args[a++] = db_arg_str(v != NULL ? v : f->empty);
 	}
-	args[a++] = DB_ARG_STR(id);
-	args[a++] = DB_ARG_INT(expected);
+	args[a++] = db_arg_str(id);
+	args[a++] = db_arg_int(expected);
 	r = db_exec(db, sqls[SQL_STAFF_UPDATE], args, a, NULL, &affected);
 	/* A staff write moves no job in time: its day's stamp moves. */
 	if (r == 0 && affected == 1 && (at = patch_member(cur, "appointmentTime")) !=
@@ -673,7 +673,7 @@ jobs_stored_load(struct db *db, const char *const *ids, size_t n,
 	if (sql == NULL || (args = calloc(n, sizeof(*args))) == NULL)
 		goto out;
 	for (i = 0; i < n; i++)
-		args[i] = DB_ARG_STR(ids[i]);
+		args[i] = db_arg_str(ids[i]);
 	if (db_exec(db, sql, args, n, &res, NULL) == -1)
 		goto out;
 	if (res->nrows > 0 &&
@@ -794,7 +794,7 @@ jobs_new_id(char *buf, size_t bufsz)
 static struct db_arg
 arg_id(const char *s)
 {
-	return *s == '\0' ? DB_ARG_NULL : DB_ARG_STR(s);
+	return *s == '\0' ? DB_ARG_NULL : db_arg_str(s);
 }
 
 int
@@ -873,28 +873,28 @@ jobs_square_write(struct db *db, const struct job_square *rows, size_t n,
 		if (s->customer_cached_at != 0)
 			db_time_format(s->customer_cached_at, cached[i],
 			    sizeof(cached[i]));
-		args[a++] = DB_ARG_STR(ids[i]);
-		args[a++] = DB_ARG_STR(s->booking_id);
-		args[a++] = DB_ARG_STR(created_by);
-		args[a++] = DB_ARG_INT(s->booking_version);
-		args[a++] = DB_ARG_STR(s->booking_status);
-		args[a++] = DB_ARG_STR(times[i]);
-		args[a++] = DB_ARG_INT(s->duration_minutes);
-		args[a++] = DB_ARG_STR(s->service_type);
+		args[a++] = db_arg_str(ids[i]);
+		args[a++] = db_arg_str(s->booking_id);
+		args[a++] = db_arg_str(created_by);
+		args[a++] = db_arg_int(s->booking_version);
+		args[a++] = db_arg_str(s->booking_status);
+		args[a++] = db_arg_str(times[i]);
+		args[a++] = db_arg_int(s->duration_minutes);
+		args[a++] = db_arg_str(s->service_type);
 		args[a++] = arg_id(s->service_variation_id);
 		args[a++] = arg_id(s->location_id);
 		args[a++] = arg_id(s->team_member_id);
 		args[a++] = arg_id(s->customer_id);
-		args[a++] = DB_ARG_STR(s->customer_note);
-		args[a++] = DB_ARG_INT(s->customer_cached ? 1 : 0);
-		args[a++] = DB_ARG_STR(s->customer_name);
-		args[a++] = DB_ARG_STR(s->customer_phone);
-		args[a++] = DB_ARG_STR(s->customer_email);
+		args[a++] = db_arg_str(s->customer_note);
+		args[a++] = db_arg_int(s->customer_cached ? 1 : 0);
+		args[a++] = db_arg_str(s->customer_name);
+		args[a++] = db_arg_str(s->customer_phone);
+		args[a++] = db_arg_str(s->customer_email);
 		args[a++] = s->customer_cached_at != 0 ?
-		    DB_ARG_STR(cached[i]) : DB_ARG_NULL;
-		args[a++] = DB_ARG_STR(hist);
-		args[a++] = DB_ARG_STR(checklists[i]);
-		args[a++] = DB_ARG_STR("{\"make\":null,\"model\":null,"
+		    db_arg_str(cached[i]) : DB_ARG_NULL;
+		args[a++] = db_arg_str(hist);
+		args[a++] = db_arg_str(checklists[i]);
+		args[a++] = db_arg_str("{\"make\":null,\"model\":null,"
 		    "\"year\":null,\"color\":null,\"plate\":null}");
 	}
 	rc = db_exec(db, sql, args, a, NULL, NULL);

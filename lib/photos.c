@@ -94,7 +94,7 @@ parse_array(const char *s)
 static int
 cols_load(struct db *db, const char *id, struct media_cols *c)
 {
-	struct db_arg	 arg = DB_ARG_STR(id);
+	struct db_arg	 arg = db_arg_str(id);
 	struct db_res	*res = NULL;
 	int		 rc;
 
@@ -117,12 +117,12 @@ cols_store(struct db *db, const char *id, const struct media_cols *c)
 	struct db_arg	 args[4];
 	uint64_t	 affected = 0;
 
-	args[0] = DB_ARG_STR(json_object_to_json_string_ext(c->photos,
+	args[0] = db_arg_str(json_object_to_json_string_ext(c->photos,
 	    JSON_C_TO_STRING_PLAIN));
-	args[1] = DB_ARG_STR(json_object_to_json_string_ext(c->receipts,
+	args[1] = db_arg_str(json_object_to_json_string_ext(c->receipts,
 	    JSON_C_TO_STRING_PLAIN));
-	args[2] = DB_ARG_STR(id);
-	args[3] = DB_ARG_INT(c->version);
+	args[2] = db_arg_str(id);
+	args[3] = db_arg_int(c->version);
 	if (db_exec(db, sqls[SQL_MEDIA_SET], args, 4, NULL, &affected) == -1)
 		return -1;
 	return affected == 1;
@@ -372,8 +372,8 @@ media_gc_one(struct app *app, const char *url)
 		return;
 	/* The name alone: a stored url may read "\/media\/…" (json-c). */
 	snprintf(like, sizeof(like), "%%%s%%", name);
-	args[0] = DB_ARG_STR(like);
-	args[1] = DB_ARG_STR(like);
+	args[0] = db_arg_str(like);
+	args[1] = db_arg_str(like);
 	if (db_exec(app->db, sqls[SQL_MEDIA_REFS], args, 2, &res, NULL) == -1)
 		return;			/* kept: a stray file harms nobody */
 	if (res->nrows == 1 && db_cell_int(res, 0, 0) == 0) {

@@ -207,8 +207,8 @@ resolve_names(struct reconcile_ctx *ctx, const struct square_booking *b,
 	    sql_names_tail)) != NULL &&
 	    (args = calloc(2 * nnames, sizeof(*args))) != NULL) {
 		for (i = 0; i < nnames; i++) {
-			args[2 * i] = DB_ARG_STR(names[i].variation_id);
-			args[2 * i + 1] = DB_ARG_STR(names[i].name);
+			args[2 * i] = db_arg_str(names[i].variation_id);
+			args[2 * i + 1] = db_arg_str(names[i].name);
 		}
 		/* Only a cache: a failure here costs a call next time. */
 		db_exec(ctx->db, sql, args, 2 * nnames, NULL, NULL);
@@ -621,7 +621,7 @@ reconcile_upsert(struct reconcile_ctx *ctx, const struct square_booking *b,
 static int
 lease_take(struct db *db, const char *holder, long seconds)
 {
-	struct db_arg	 args[] = { DB_ARG_STR(holder), DB_ARG_INT(seconds) };
+	struct db_arg	 args[] = { db_arg_str(holder), db_arg_int(seconds) };
 	uint64_t	 affected = 0;
 
 	if (db_exec(db, sqls[SQL_LEASE_TAKE], args, 2, NULL, &affected) == -1)
@@ -632,7 +632,7 @@ lease_take(struct db *db, const char *holder, long seconds)
 static void
 lease_release(struct db *db, const char *holder)
 {
-	struct db_arg	 args[] = { DB_ARG_STR(holder) };
+	struct db_arg	 args[] = { db_arg_str(holder) };
 
 	db_exec(db, sqls[SQL_LEASE_RELEASE], args, 1, NULL, NULL);
 }

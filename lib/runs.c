@@ -114,10 +114,10 @@ runs_start(struct db *db, const char *trigger, int dry_run, time_t ws,
 
 	db_time_format(ws, a, sizeof(a));
 	db_time_format(we, b, sizeof(b));
-	args[0] = DB_ARG_STR(trigger);
-	args[1] = DB_ARG_INT(dry_run ? 1 : 0);
-	args[2] = DB_ARG_STR(a);
-	args[3] = DB_ARG_STR(b);
+	args[0] = db_arg_str(trigger);
+	args[1] = db_arg_int(dry_run ? 1 : 0);
+	args[2] = db_arg_str(a);
+	args[3] = db_arg_str(b);
 	if (db_exec(db, sqls[SQL_START], args, 4, NULL, NULL) == -1)
 		return -1;
 	*id = (int64_t)db_insert_id(db);
@@ -129,17 +129,17 @@ runs_finish(struct db *db, int64_t id, const struct run_counts *c,
     struct json_object *errors, long duration_ms, const char *status)
 {
 	struct db_arg	 args[] = {	/* in the order of SQL_FINISH */
-		DB_ARG_INT(c->scanned),
-		DB_ARG_INT(c->created),
-		DB_ARG_INT(c->updated),
-		DB_ARG_INT(c->skipped),
-		DB_ARG_INT(c->customers_refreshed),
-		DB_ARG_INT(c->square_calls),
-		DB_ARG_STR(json_object_to_json_string_ext(errors,
+		db_arg_int(c->scanned),
+		db_arg_int(c->created),
+		db_arg_int(c->updated),
+		db_arg_int(c->skipped),
+		db_arg_int(c->customers_refreshed),
+		db_arg_int(c->square_calls),
+		db_arg_str(json_object_to_json_string_ext(errors,
 		    JSON_C_TO_STRING_PLAIN)),
-		DB_ARG_INT(duration_ms),
-		DB_ARG_STR(status),
-		DB_ARG_INT(id),
+		db_arg_int(duration_ms),
+		db_arg_str(status),
+		db_arg_int(id),
 	};
 
 	return db_exec(db, sqls[SQL_FINISH], args,
@@ -158,7 +158,7 @@ time_or_null(const char *dbtime)
 int
 runs_list(struct db *db, long limit, struct json_object **out)
 {
-	struct db_arg	 args[] = { DB_ARG_INT(limit) };
+	struct db_arg	 args[] = { db_arg_int(limit) };
 	struct db_res	*res;
 	struct json_object *arr, *o, *w, *v = NULL;
 	const char	*cell;
@@ -237,7 +237,7 @@ runs_last(struct db *db, struct json_object **out)
 int
 runs_purge(struct db *db, long days)
 {
-	struct db_arg	 args[] = { DB_ARG_INT(days) };
+	struct db_arg	 args[] = { db_arg_int(days) };
 	uint64_t	 runs = 0, events = 0;
 
 	if (days < 1)

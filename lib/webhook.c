@@ -176,7 +176,7 @@ event_seen(struct db *db, const char *event_id)
 	struct db_res	*res = NULL;
 	int		 seen;
 
-	args[0] = DB_ARG_STR(event_id);
+	args[0] = db_arg_str(event_id);
 	if (db_exec(db, sqls[SQL_EVENT_SEEN], args, 1, &res, NULL) == -1)
 		return -1;
 	seen = res != NULL && res->nrows > 0;
@@ -226,9 +226,9 @@ webhook_process(struct db *db, const struct config *cfg, const char *body,
 	if (db_begin(db) == -1)
 		goto out;
 	in_tx = 1;
-	args[0] = DB_ARG_STR(ev.event_id);
-	args[1] = DB_ARG_STR(ev.type);
-	args[2] = ev.is_booking ? DB_ARG_STR(ev.booking.id) : DB_ARG_NULL;
+	args[0] = db_arg_str(ev.event_id);
+	args[1] = db_arg_str(ev.type);
+	args[2] = ev.is_booking ? db_arg_str(ev.booking.id) : DB_ARG_NULL;
 	if (db_exec(db, sqls[SQL_EVENT_MARK], args, 3, NULL, &affected) == -1)
 		goto out;
 	if (affected == 0) {		/* marked meanwhile by a retry */

@@ -34,33 +34,10 @@ HOMEDIR=$DIR/home
 HIDE="libfcgi.so.0 libjson-c.so.5 libcurl.so.4 libmariadb.so.3 libmysqlclient.so.21"
 
 die() { echo "cgi-stack: $*" >&2; exit 1; }
-RUN_USER=
-[ "$(id -u)" -eq 0 ] && RUN_USER=${STACK_USER:-safari}
-as_user() {
-	local pre=()
-	[ -z "$RUN_USER" ] ||
-	    pre=(setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups --)
-	if [ "$BASHPID" != "$$" ]; then exec "${pre[@]}" "$@"; fi
-	"${pre[@]}" "$@"
-}
+SECRETS_DIR=$DIR
+# shellcheck source=scripts/stack-common.sh
+. "$ROOT/scripts/stack-common.sh"
 own() { [ -z "$RUN_USER" ] || chown -R "$RUN_USER:" "$@"; }
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_for() {	# wait_for SECONDS WHAT COMMAND...
-	local secs=$1 what=$2 i
-	shift 2
-	for ((i = 0; i < secs * 10; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	die "$what did not come up (see $LOG)"
-}
-secret() {
-	local f=$DIR/$1
-	[ -s "$f" ] || (umask 077; openssl rand -hex 16 >"$f")
-	cat "$f"
-}
 db() {
 	mariadb --no-defaults --socket="$RUN/mysqld.sock" -u "$(id -un)" "$@"
 }

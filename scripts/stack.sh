@@ -40,20 +40,9 @@ PROGRAMS=${STACK_PROGRAMS:-"calendar:2 job:2 reconcile:2 webhook:2 photo:2"}
 say() { [ -n "${QUIET:-}" ] || echo "$@"; }
 die() { echo "stack: $*" >&2; exit 1; }
 
-RUN_USER=
-[ "$(id -u)" -eq 0 ] && RUN_USER=${STACK_USER:-safari}
-
-# as_user CMD...: run CMD as the stack's user.  In a background subshell
-# (CMD &) it execs, so $! is the pid of CMD itself, which stop signals.
-as_user() {
-	local pre=()
-	[ -z "$RUN_USER" ] ||
-	    pre=(setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups --)
-	if [ "$BASHPID" != "$$" ]; then
-		exec "${pre[@]}" "$@"
-	fi
-	"${pre[@]}" "$@"
-}
+SECRETS_DIR=$STACK_DIR
+# shellcheck source=scripts/stack-common.sh
+. "$ROOT/scripts/stack-common.sh"
 
 own() {		# own PATH...: hand paths to the stack's user
 	[ -z "$RUN_USER" ] || chown "$RUN_USER:" "$@"
@@ -132,12 +121,6 @@ cron_secret_say() {
 }
 
 # A secret kept in $STACK_DIR (made once, so re-running keeps it).
-secret() {
-	local f=$STACK_DIR/$1
-	[ -s "$f" ] || (umask 077; openssl rand -hex 16 >"$f")
-	cat "$f"
-}
-
 running() {	# running PID: the process exists and is no zombie
 	local st
 	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
@@ -149,23 +132,6 @@ alive() {	# alive PIDFILE: the process of the pid file runs
 	[ -s "$1" ] || return 1
 	pid=$(head -n 1 "$1" 2>/dev/null) || return 1
 	running "$pid"
-}
-
-free_port() {
-	python3 - <<'PY'
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
-PY
-}
-
-wait_for() {	# wait_for SECONDS WHAT COMMAND...: until COMMAND succeeds
-	local secs=$1 what=$2 i
-	shift 2
-	for ((i = 0; i < secs * 10; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	die "$what did not come up (see $LOG)"
 }
 
 db() {	# run SQL as the database's administrator (the invoking user)

@@ -25,7 +25,7 @@ test_db_arg_str_evaluates_its_argument_once(void)
 	struct db_arg	 a;
 
 	calls = 0;
-	a = DB_ARG_STR(next_name());
+	a = db_arg_str(next_name());
 	CU_ASSERT_EQUAL(calls, 1);
 	CU_ASSERT_EQUAL(a.type, DB_STR);
 	CU_ASSERT_STRING_EQUAL(a.s, "first");
@@ -35,7 +35,7 @@ test_db_arg_str_evaluates_its_argument_once(void)
 static void
 test_db_arg_str_null_is_sql_null(void)
 {
-	struct db_arg	 a = DB_ARG_STR(NULL), b = DB_ARG_INT(-7);
+	struct db_arg	 a = db_arg_str(NULL), b = db_arg_int(-7);
 
 	CU_ASSERT_EQUAL(a.type, DB_NULL);
 	CU_ASSERT_PTR_NULL(a.s);
@@ -61,7 +61,7 @@ test_db_sql_repeat_makes_placeholder_rows(void)
 static CU_TestInfo tests[] = {
 	{ "DB_ARG_STR evaluates its argument once",
 	    test_db_arg_str_evaluates_its_argument_once },
-	{ "DB_ARG_STR(NULL) is SQL NULL", test_db_arg_str_null_is_sql_null },
+	{ "db_arg_str(NULL) is SQL NULL", test_db_arg_str_null_is_sql_null },
 	{ "db_sql_repeat makes placeholder rows",
 	    test_db_sql_repeat_makes_placeholder_rows },
 	CU_TEST_INFO_NULL,

@@ -301,16 +301,18 @@ sql_columns(const char *sql, char *out, size_t outsz)
 	}
 }
 
-/* Each statement of jobs.c names exactly the field table's columns. */
-static void
-test_jobs_sql_column_lists_follow_the_field_table(void)
+/*
+ * Hold each statement that next(n, ...) gives to the columns it says the
+ * statement must name; returns how many statements there were.
+ */
+static size_t
+columns_follow(const char *(*next)(size_t, char *, size_t))
 {
 	char		 want[2048], got[2048];
 	const char	*sql;
 	size_t		 i;
 
-	for (i = 0; (sql = jobs_sql_columns(i, want, sizeof(want))) != NULL;
-	    i++) {
+	for (i = 0; (sql = next(i, want, sizeof(want))) != NULL; i++) {
 		sql_columns(sql, got, sizeof(got));
 		if (strcmp(want, got) != 0) {
 			fprintf(stderr, "\n  statement %zu:\n  table: %s\n"
@@ -318,7 +320,16 @@ test_jobs_sql_column_lists_follow_the_field_table(void)
 			CU_FAIL("a statement's columns differ from the table");
 		}
 	}
-	CU_ASSERT_EQUAL(i, 5);
+	return i;
+}
+
+/* Each statement of jobs.c names exactly the field table's columns. */
+static void
+test_jobs_sql_column_lists_follow_the_field_table(void)
+{
+	char		 want[2048];
+
+	CU_ASSERT_EQUAL(columns_follow(jobs_sql_columns), 5);
 	/* The job's JSON has every column: its first and last. */
 	jobs_sql_columns(0, want, sizeof(want));
 	CU_ASSERT_EQUAL(strncmp(want, "id, booking_id, ", 16), 0);
@@ -329,20 +340,7 @@ test_jobs_sql_column_lists_follow_the_field_table(void)
 static void
 test_runs_sql_column_lists_follow_the_tables(void)
 {
-	char		 want[2048], got[2048];
-	const char	*sql;
-	size_t		 i;
-
-	for (i = 0; (sql = runs_sql_columns(i, want, sizeof(want))) != NULL;
-	    i++) {
-		sql_columns(sql, got, sizeof(got));
-		if (strcmp(want, got) != 0) {
-			fprintf(stderr, "\n  statement %zu:\n  table: %s\n"
-			    "  sql:   %s\n", i, want, got);
-			CU_FAIL("a statement's columns differ from the table");
-		}
-	}
-	CU_ASSERT_EQUAL(i, 2);
+	CU_ASSERT_EQUAL(columns_follow(runs_sql_columns), 2);
 }
 
 /* The test's own reader of column lists sees a swap. */
