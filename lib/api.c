@@ -125,9 +125,12 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		http_error(resp, 400, "bad_request", err, NULL);
 		return;
 	}
-	/* One read of the range's day stamps decides whether it changed. */
+	/*
+	 * One read of the range's day stamps decides whether it changed
+	 * (none while the host's change generation stands still).
+	 */
 	tz_date_add(&to, 1, &next);
-	if (calendar_stamp(app->db, tz_day_start(&from), tz_day_start(&next),
+	if (calendar_check(app->db, tz_day_start(&from), tz_day_start(&next),
 	    &st) == -1) {
 		app_db_error(app, resp);
 		return;

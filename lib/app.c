@@ -17,6 +17,7 @@
 #include <fcgiapp.h>
 
 #include "app.h"
+#include "calendar.h"
 #include "db.h"
 #include "log.h"
 #include "origin.h"
@@ -239,6 +240,8 @@ serve_one(struct app *app, const struct route *routes, size_t n,
 	memset(&resp, 0, sizeof(resp));
 	status = http_req_parse(&req, io, 0, err, sizeof(err));
 	req.io = io;
+	/* nginx names the answer directory, and with it the generation. */
+	calendar_generation_use(io_param(io, "SAFARI_CALENDAR_FILES"));
 	if (status == 0) {
 		set_scheme(app, io, &req);
 		r = route_find(routes, n, &req);

@@ -18,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "calendar.h"
 #include "db.h"
 #include "log.h"
+#include "tz.h"
 
 #define CAL_CACHE	 4		/* answers kept per process */
 
@@ -62,6 +64,33 @@ static struct cal_entry {
 } cache[CAL_CACHE];
 static size_t	 cache_next;
 
+/*
+ * The host's change generation: one 64-bit counter in GEN_FILE of the
+ * answer directory, mapped shared by every program process, moved after
+ * every committed job write (calendar_changed).  A range's stamp read
+ * while the generation was g is reused while it still is g, for at most
+ * GEN_TRUST_MS: a write through the product moves g before it answers,
+ * so the next request reads the stamps again; a write from outside (a
+ * second host on the same database, a hand-made change) is seen within
+ * GEN_TRUST_MS.  Not a row every writer waits on: an atomic add in memory.
+ */
+#define GEN_FILE	 ".generation"
+#define GEN_TRUST_MS	 1000
+#define GEN_RANGES	 8		/* ranges remembered per process */
+
+static struct {
+	char		 dir[CALENDAR_PATH_MAX];
+	uint64_t	*counter;	/* mapped; NULL when none */
+} gen;
+
+static struct gen_entry {
+	time_t			 from, to;
+	uint64_t		 generation;
+	int64_t			 read_ms;	/* when the stamp was read */
+	struct calendar_stamp	 st;
+} ranges[GEN_RANGES];
+static size_t	 ranges_next;
+
 /* The UTC date of t as YYYY-MM-DD. */
 static void
 day_format(time_t t, char *buf, size_t bufsz)
@@ -76,6 +105,60 @@ static int
 day_cmp(const void *a, const void *b)
 {
 	return strcmp(a, b);
+}
+
+void
+calendar_generation_use(const char *dir)
+{
+	char		 path[CALENDAR_PATH_MAX];
+	struct stat	 sb;
+	void		*p;
+	int		 fd, n;
+
+	if (dir == NULL || dir[0] != '/' ||
+	    (gen.counter != NULL && strcmp(gen.dir, dir) == 0))
+		return;
+	if (gen.counter != NULL) {
+		munmap(gen.counter, sizeof(*gen.counter));
+		gen.counter = NULL;
+	}
+	n = snprintf(path, sizeof(path), "%s/%s", dir, GEN_FILE);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return;
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+		log_warn("%s: mkdir %s", __func__, dir);
+		return;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0640)) == -1) {
+		log_warn("%s: %s", __func__, path);
+		return;
+	}
+	/* A new file is grown to the counter's size (zeros) by whoever is first. */
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (sb.st_size < (off_t)sizeof(*gen.counter) &&
+	    ftruncate(fd, sizeof(*gen.counter)) == -1)) {
+		log_warn("%s: %s", __func__, path);
+		close(fd);
+		return;
+	}
+	p = mmap(NULL, sizeof(*gen.counter), PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		log_warn("%s: mmap %s", __func__, path);
+		return;
+	}
+	gen.counter = p;
+	snprintf(gen.dir, sizeof(gen.dir), "%s", dir);
+	memset(ranges, 0, sizeof(ranges));
+}
+
+void
+calendar_changed(void)
+{
+	if (gen.counter != NULL)
+		__atomic_add_fetch(gen.counter, 1, __ATOMIC_SEQ_CST);
 }
 
 int
@@ -95,6 +178,42 @@ calendar_stamp(struct db *db, time_t from, time_t to,
 	out->days = db_cell_int(res, 0, 0);
 	out->sum = db_cell_int(res, 0, 1);
 	db_res_free(res);
+	return 0;
+}
+
+int
+calendar_check(struct db *db, time_t from, time_t to,
+    struct calendar_stamp *out)
+{
+	struct gen_entry	*e;
+	uint64_t		 g;
+	int64_t			 now;
+	size_t			 i;
+
+	if (gen.counter == NULL)
+		return calendar_stamp(db, from, to, out);
+	/* Read before the stamps: a write during the read moves it again. */
+	g = __atomic_load_n(gen.counter, __ATOMIC_SEQ_CST);
+	now = tz_mono_ms();
+	for (i = 0; i < GEN_RANGES; i++) {
+		e = &ranges[i];
+		if (e->read_ms != 0 && e->from == from && e->to == to &&
+		    e->generation == g && now - e->read_ms < GEN_TRUST_MS) {
+			*out = e->st;
+			return 0;
+		}
+	}
+	if (calendar_stamp(db, from, to, out) == -1)
+		return -1;
+	for (i = 0; i < GEN_RANGES; i++)
+		if (ranges[i].from == from && ranges[i].to == to)
+			break;
+	e = &ranges[i < GEN_RANGES ? i : ranges_next++ % GEN_RANGES];
+	e->from = from;
+	e->to = to;
+	e->generation = g;
+	e->read_ms = now;
+	e->st = *out;
 	return 0;
 }
 
@@ -130,6 +249,8 @@ calendar_touch(struct db *db, const time_t *times, size_t n)
 	}
 	rc = 0;
 out:
+	/* Also on failure: part of it may be in. */
+	calendar_changed();
 	free(sql);
 	free(args);
 	free(days);
@@ -243,7 +364,8 @@ file_sweep(const char *dir)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
-		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+		    (de->d_name[1] == '.' && de->d_name[2] == '\0') ||
+		    strcmp(de->d_name, GEN_FILE) == 0))
 			continue;
 		if (file_path(path, sizeof(path), dir, de->d_name) == -1 ||
 		    lstat(path, &sb) == -1 || !S_ISREG(sb.st_mode))

@@ -31,6 +31,30 @@ int	 calendar_stamp(struct db *, time_t from, time_t to,
 	    struct calendar_stamp *out);
 
 /*
+ * The range's stamp as calendar_stamp, without reading it again while
+ * nothing changed: when the host's change generation (below) is in use
+ * and has not moved since this process last read the range's stamp, and
+ * that was less than a second ago, the stamp read then.  0, or -1.
+ */
+int	 calendar_check(struct db *, time_t from, time_t to,
+	    struct calendar_stamp *out);
+
+/*
+ * Use the change generation of this directory (the answer files'):
+ * dir/.generation, made and mapped on first use, shared by every program
+ * process of the host.  NULL, or the directory already in use, changes
+ * nothing; when it cannot be mapped, calendar_check reads every time.
+ */
+void	 calendar_generation_use(const char *dir);
+
+/*
+ * Move the generation: after every committed job write.  calendar_touch
+ * calls it itself; a writer inside a transaction calls it again after
+ * its commit (a reader between the two may have read the old stamps).
+ */
+void	 calendar_changed(void);
+
+/*
  * Move the stamps of the UTC days of these n appointment times (in one
  * statement, days in order so concurrent writers lock alike).  Call after
  * every committed job write, with the old time too when a job moved.

@@ -14,6 +14,7 @@
 #include <openssl/hmac.h>
 
 #include "config.h"
+#include "calendar.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
@@ -249,6 +250,7 @@ webhook_process(struct db *db, const struct config *cfg, const char *body,
 		st = WEBHOOK_UNAVAILABLE;
 		goto out;
 	}
+	calendar_changed();	/* the touch inside moved it before the commit */
 	if (have_ctx && st == WEBHOOK_PROCESSED)
 		push_flush(&ctx.push, cfg->push_socket);	/* committed */
 answer:

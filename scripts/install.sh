@@ -52,7 +52,7 @@ install -m 0644 "$ROOT/README.md" "$ROOT/.env.example" "$D$PREFIX/share/doc/safa
 
 # nginx: the same templates `make run` renders, with the server's paths.
 render "$ROOT/nginx/safari-http.conf.in" "$D$SYSCONF/nginx/conf.d/safari-http.conf" \
-    RUN=/run/safari
+    RUN=/run/safari CALENDAR=/run/safari/calendar
 render "$ROOT/nginx/safari-server.conf.in" "$D$SYSCONF/nginx/sites-available/safari.conf.tmp" \
     LISTEN="443 ssl" TLS="include $SYSCONF/nginx/safari-tls.conf;" \
     SERVER_NAMES="$NAME" HTDOCS="$SHARE/htdocs" NGINX="$SHARE/nginx" \

@@ -270,7 +270,8 @@ location = /_bench/calendar-crypt.json {
 }
 CONF
 	"$ROOT/scripts/render-nginx.sh" "$ROOT/nginx/safari-http.conf.in" \
-	    "$STACK_DIR/nginx/safari-http.conf" RUN="$RUN"
+	    "$STACK_DIR/nginx/safari-http.conf" RUN="$RUN" \
+	    CALENDAR="$STACK_DIR/calendar"
 	"$ROOT/scripts/render-nginx.sh" "$ROOT/nginx/safari-server.conf.in" \
 	    "$STACK_DIR/nginx/safari-server.conf" LISTEN="127.0.0.1:$PORT" \
 	    TLS="# no TLS on loopback" SERVER_NAMES="$names" \

@@ -63,7 +63,9 @@ test('nginx: an http-level file of its own and a server file with TLS, the login
   assert.match(srv, /include \/etc\/nginx\/safari-tls\.conf;/);
   assert.match(srv, /auth_request\s+\/_login;/);
   assert.match(srv, /fastcgi_param\s+SAFARI_HTPASSWD\s+\/etc\/nginx\/safari\.htpasswd;/);
-  assert.match(srv, /fastcgi_param\s+SAFARI_CALENDAR_FILES\s+\/run\/safari\/calendar;/);
+  // Every program learns the answer directory (the calendar writes there,
+  // every writer moves the change generation there).
+  assert.match(http, /map \$host \$safari_calendar_files \{\s*default\s+\/run\/safari\/calendar;/);
   assert.match(srv, /return\s+301 https:\/\/\$host\$request_uri;/);
   // Every server on a port logs without query strings (the http-level
   // access_log of Debian's nginx.conf writes ?token=).

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeEach, test } from 'node:test';
 import {
-  api, booking, customers, env, fake, get, jobOf, patchJob, putBookings, reconcile, resetWorld,
-  sendWebhook, sql, webhookEvent,
+  api, booking, customers, env, fake, generation, get, jobOf, patchJob, putBookings, reconcile,
+  resetWorld, sendWebhook, sql, webhookEvent,
 } from './helpers.mjs';
 
 beforeEach(resetWorld);
@@ -27,16 +27,33 @@ async function calendar(p = range, headers = {}) {
   return { etag: r.headers.get('etag'), jobs: r.json.data.jobs };
 }
 
+// The range read READS times in a row, every answer alike.  Before a
+// write, so that every calendar worker has just read the range's stamp
+// (and may reuse it while the change generation stands still); after it,
+// so that no worker answers from before the write.
+const READS = 8;
+async function calendarEvery(headers = {}) {
+  const first = await calendar(range, headers);
+  for (let i = 1; i < READS; i++) {
+    const c = await calendar(range, headers);
+    assert.equal(c.etag, first.etag, `read ${i + 1} of ${READS}: another answer`);
+    assert.deepEqual(c.jobs, first.jobs);
+  }
+  return first;
+}
+
 test('a staff PATCH shows in the calendar on the very next request, with a new ETag', async () => {
   await putBookings([booking('freshpatch0001')]);
   assert.equal((await reconcile()).status, 200);
-  const before = await calendar();
+  const before = await calendarEvery();
   const job = before.jobs.find((j) => j.bookingId === 'freshpatch0001');
   assert.equal(job.workStatus, 'scheduled');
+  const g = generation();
   const p = await patchJob(job.id, job.version, { workStatus: 'checked_in' });
   assert.equal(p.status, 200, p.text);
+  assert.ok(generation() > g, 'the PATCH moved the change generation');
   // The old ETag no longer matches: the next poll gets the new answer.
-  const after = await calendar(range, { 'if-none-match': before.etag });
+  const after = await calendarEvery({ 'if-none-match': before.etag });
   assert.notEqual(after.etag, before.etag);
   const now = after.jobs.find((j) => j.id === job.id);
   assert.equal(now.workStatus, 'checked_in');
@@ -44,12 +61,14 @@ test('a staff PATCH shows in the calendar on the very next request, with a new E
 });
 
 test('a reconcile shows in the calendar on the very next request, with a new ETag', async () => {
-  const before = await calendar();
+  const before = await calendarEvery();
   assert.equal(before.jobs.length, 0);
   await putBookings([booking('freshrecon0001'), booking('freshrecon0002', { start: booking('x').start_at })]);
+  const g = generation();
   const r = await reconcile();
   assert.equal(r.json.data.created, 2);
-  const after = await calendar(range, { 'if-none-match': before.etag });
+  assert.ok(generation() > g, 'the reconcile moved the change generation');
+  const after = await calendarEvery({ 'if-none-match': before.etag });
   assert.notEqual(after.etag, before.etag);
   assert.deepEqual(after.jobs.map((j) => j.bookingId).sort(), ['freshrecon0001', 'freshrecon0002']);
 });
@@ -58,11 +77,14 @@ test('a webhook shows in the calendar on the very next request, with a new ETag'
   const b = booking('freshhook00001');
   await putBookings([b]);
   await reconcile();
-  const before = await calendar();
+  const before = await calendarEvery();
   const moved = { ...b, version: 1, appointment_segments: [{ ...b.appointment_segments[0], duration_minutes: 90 }] };
+  const g = generation();
   const w = await sendWebhook(webhookEvent('booking.updated', moved, eid()));
   assert.equal(w.status, 200, w.text);
-  const after = await calendar(range, { 'if-none-match': before.etag });
+  // Moved inside its transaction and again after its commit.
+  assert.ok(generation() >= g + 2n, 'the webhook moved the change generation after its commit');
+  const after = await calendarEvery({ 'if-none-match': before.etag });
   assert.notEqual(after.etag, before.etag);
   assert.equal(after.jobs.find((j) => j.bookingId === 'freshhook00001').durationMinutes, 90);
 });
@@ -71,14 +93,38 @@ test('a job that moves out of the range changes the range\'s ETag and leaves it'
   const b = booking('freshmove00001');
   await putBookings([b, booking('freshstay00001')]);
   await reconcile();
-  const before = await calendar();
+  const before = await calendarEvery();
   assert.equal(before.jobs.length, 2);
   const far = new Date(Date.now() + 20 * 86400e3).toISOString().slice(0, 13) + ':00:00Z';
   const w = await sendWebhook(webhookEvent('booking.updated', { ...b, version: 1, start_at: far }, eid()));
   assert.equal(w.status, 200, w.text);
-  const after = await calendar(range, { 'if-none-match': before.etag });
+  const after = await calendarEvery({ 'if-none-match': before.etag });
   assert.notEqual(after.etag, before.etag);
   assert.deepEqual(after.jobs.map((j) => j.bookingId), ['freshstay00001']);
+});
+
+test('a change made outside the product (no generation moved) is in the calendar within a second or two', async () => {
+  await putBookings([booking('freshoutside01')]);
+  await reconcile();
+  const before = await calendarEvery();
+  const job = before.jobs.find((j) => j.bookingId === 'freshoutside01');
+  // A second host on the same database moves the stamps, not this host's generation.
+  const g = generation();
+  sql(`UPDATE jobs SET notes = 'from elsewhere', version = version + 1 WHERE id = '${job.id}'; ` +
+      'UPDATE calendar_days SET stamp = stamp + 1');
+  assert.equal(generation(), g);
+  // Polled as a tablet would, until every worker has seen it (at most
+  // the second a stamp is trusted, plus the reads).
+  const deadline = Date.now() + 5000;
+  let fresh = 0;
+  while (fresh < READS && Date.now() < deadline) {
+    const c = await calendar();
+    fresh = c.etag !== before.etag ? fresh + 1 : 0;
+    if (fresh === 0) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(fresh, READS, 'the calendar never saw the change made elsewhere');
+  const after = await calendar();
+  assert.equal(after.jobs.find((j) => j.id === job.id).version, job.version + 1);
 });
 
 test('an unchanged range answers 304 to its ETag', async () => {

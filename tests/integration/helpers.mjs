@@ -3,6 +3,7 @@
 // to the fake Square's control API, and to the database for checks.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -90,13 +91,36 @@ export const customers = [
   { id: 'CUSTCO00000000000000000003', company_name: 'Fleet Co', phone_number: '+1-555-0103' },
 ];
 
+// The host's change generation (lib/calendar.h): the 64-bit counter every
+// program that writes a job moves, in the calendar's answer directory.
+export const generationFile = () => path.join(env.stackDir, 'calendar', '.generation');
+export function generation() {
+  try {
+    return fs.readFileSync(generationFile()).readBigUInt64LE(0);
+  } catch (e) {
+    if (e.code === 'ENOENT') return 0n;
+    throw e;
+  }
+}
+// Move it as a program would after a write (no program writes meanwhile:
+// the tests run one at a time).
+export function moveGeneration() {
+  if (!fs.existsSync(generationFile())) return;
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(generation() + 1n);
+  const fd = fs.openSync(generationFile(), 'r+');
+  try { fs.writeSync(fd, b, 0, 8, 0); } finally { fs.closeSync(fd); }
+}
+
 export async function resetWorld() {
-  // Jobs deleted behind the product's back move every day's stamp, as the
-  // product's own writes do: the calendar's answers kept for the old
-  // stamps (files nginx sends) are not those of the emptied table.
+  // Jobs deleted behind the product's back move every day's stamp and the
+  // change generation, as the product's own writes do: the calendar's
+  // answers kept for the old stamps (files nginx sends) are not those of
+  // the emptied table, and no worker may trust a stamp read before.
   sql('DELETE FROM jobs; UPDATE calendar_days SET stamp = stamp + 1; ' +
       'DELETE FROM reconcile_runs; DELETE FROM webhook_events; ' +
       "DELETE FROM service_names; UPDATE leases SET holder = NULL, expires_at = '1970-01-01 00:00:01'");
+  moveGeneration();
   await fake('POST', '/__control/reset', { seed: 'none' });
   const objects = [];
   for (const s of services) {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import {
   env, get, api, resetWorld, putBookings, booking, reconcile, jobOf, sql,
-  sendWebhook, webhookEvent,
+  sendWebhook, webhookEvent, generation,
 } from './helpers.mjs';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdo-photos-'));
@@ -144,8 +144,21 @@ before(async () => {
 });
 
 test('a phone JPEG comes back upright, stripped, named by its SHA-256', async () => {
+  // Every calendar worker reads the range first (test fresh.test.mjs).
+  const day = (o) => new Date(Date.now() + o * 86400e3).toISOString().slice(0, 10);
+  const range = `/api/calendar?start=${day(-1)}&end=${day(3)}`;
+  let etag;
+  for (let i = 0; i < 8; i++) etag = (await get(range)).headers.get('etag');
+  const g = generation();
   const r = await upload(job.id, phoneJpeg(), { caption: 'Scratch, door ñ', ifMatch: job.version });
   assert.equal(r.status, 201, r.text);
+  assert.ok(generation() > g, 'the upload moved the change generation');
+  // The new version is in the calendar on the very next request, from every worker.
+  for (let i = 0; i < 8; i++) {
+    const c = await get(range, { headers: { 'if-none-match': etag } });
+    assert.equal(c.status, 200);
+    assert.equal(c.json.data.jobs.find((x) => x.id === job.id).version, r.json.data.version);
+  }
   const j = r.json.data;
   assert.equal(j.version, job.version + 1);
   assert.equal(r.headers.get('etag'), `"${j.version}"`);
