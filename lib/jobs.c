@@ -553,14 +553,26 @@ jobs_patch(struct db *db, const char *id, int64_t expected,
 	}
 	args[a++] = db_arg_str(id);
 	args[a++] = db_arg_int(expected);
-	r = db_exec(db, sqls[SQL_STAFF_UPDATE], args, a, NULL, &affected);
-	/* A staff write moves no job in time: its day's stamp moves. */
-	if (r == 0 && affected == 1 && (at = patch_member(cur, "appointmentTime")) !=
-	    NULL && tz_parse_rfc3339(json_object_get_string(at), &when) == 0)
+	/*
+	 * A staff write moves no job in time: its day's stamp moves, in the
+	 * same transaction (no crash between the two leaves the calendar
+	 * answering the old job under the old stamp).
+	 */
+	if ((r = db_begin(db)) == 0)
+		r = db_exec(db, sqls[SQL_STAFF_UPDATE], args, a, NULL,
+		    &affected);
+	if (r == 0 && affected == 1 && (at = patch_member(cur,
+	    "appointmentTime")) != NULL &&
+	    tz_parse_rfc3339(json_object_get_string(at), &when) == 0)
 		r = calendar_touch(db, &when, 1);
+	if (r == 0)
+		r = db_commit(db);
+	else
+		db_rollback(db);
 	json_object_put(cur);
 	if (r == -1)
 		return PATCH_ERROR;
+	calendar_changed();		/* after the commit, again */
 	/* Whatever happened, answer with the job as it now is. */
 	if ((r = jobs_load(db, id, out, version)) != 1)
 		return r == 0 ? PATCH_NOT_FOUND : PATCH_ERROR;

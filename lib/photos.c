@@ -43,7 +43,8 @@ enum photos_sql { SQL_MEDIA_GET, SQL_MEDIA_SET, SQL_MEDIA_REFS, SQL__MAX };
 
 static const char *const sqls[SQL__MAX] = {
 	/* SQL_MEDIA_GET */
-	"SELECT version, photos_meta, receipt_photos FROM jobs WHERE id = ?",
+	"SELECT version, photos_meta, receipt_photos, appointment_time "
+	"FROM jobs WHERE id = ?",
 	/* SQL_MEDIA_SET: the two staff media columns only */
 	"UPDATE jobs SET photos_meta = ?, receipt_photos = ?, "
 	"version = version + 1, updated_at = UTC_TIMESTAMP(3) "
@@ -68,6 +69,7 @@ struct media_cols {
 	int64_t			 version;
 	struct json_object	*photos;
 	struct json_object	*receipts;
+	time_t			 when;		/* the appointment: its day */
 };
 
 static void
@@ -105,17 +107,22 @@ cols_load(struct db *db, const char *id, struct media_cols *c)
 		c->version = db_cell_int(res, 0, 0);
 		c->photos = parse_array(db_cell(res, 0, 1));
 		c->receipts = parse_array(db_cell(res, 0, 2));
+		c->when = db_time_parse(db_cell(res, 0, 3));
 	}
 	db_res_free(res);
 	return rc;
 }
 
-/* Write c back if the job is still at version c->version: 1, 0, -1. */
+/*
+ * Write c back if the job is still at version c->version, with its day's
+ * calendar stamp in the same transaction: 1, 0, -1.
+ */
 static int
 cols_store(struct db *db, const char *id, const struct media_cols *c)
 {
 	struct db_arg	 args[4];
 	uint64_t	 affected = 0;
+	int		 rc;
 
 	args[0] = db_arg_str(json_object_to_json_string_ext(c->photos,
 	    JSON_C_TO_STRING_PLAIN));
@@ -123,9 +130,18 @@ cols_store(struct db *db, const char *id, const struct media_cols *c)
 	    JSON_C_TO_STRING_PLAIN));
 	args[2] = db_arg_str(id);
 	args[3] = db_arg_int(c->version);
-	if (db_exec(db, sqls[SQL_MEDIA_SET], args, 4, NULL, &affected) == -1)
+	if (db_begin(db) == -1)
 		return -1;
-	return affected == 1;
+	if (db_exec(db, sqls[SQL_MEDIA_SET], args, 4, NULL, &affected) == -1 ||
+	    (affected == 1 && calendar_touch(db, &c->when, 1) == -1)) {
+		db_rollback(db);
+		return -1;
+	}
+	rc = affected == 1;
+	if (db_commit(db) == -1)
+		return -1;
+	calendar_changed();
+	return rc;
 }
 
 /* The job's photos and receipts. */
@@ -687,9 +703,9 @@ notfound:
 }
 
 /*
- * After a committed photo change: move the calendar's stamp of the job's
- * day (its summary carries the version) and tell the live stream.  Both
- * are best effort: the change is committed already.
+ * After a committed photo change (its day's calendar stamp moved in the
+ * same transaction, cols_store): tell the live stream.  Best effort: the
+ * change is committed already.
  */
 static void
 job_changed(struct app *app, const char *id)
@@ -703,7 +719,6 @@ job_changed(struct app *app, const char *id)
 		return;
 	if (json_object_object_get_ex(job, "appointmentTime", &at) &&
 	    tz_parse_rfc3339(json_object_get_string(at), &when) == 0) {
-		(void)calendar_touch(app->db, &when, 1);
 		memset(&e, 0, sizeof(e));
 		snprintf(e.id, sizeof(e.id), "%s", id);
 		e.version = version;

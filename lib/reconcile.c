@@ -637,6 +637,33 @@ lease_release(struct db *db, const char *holder)
 	db_exec(db, sqls[SQL_LEASE_RELEASE], args, 1, NULL, NULL);
 }
 
+/*
+ * A page's jobs and its days' stamps are two statements (a transaction
+ * would make a page five): a run that ended between them left jobs the
+ * calendar cannot see changed.  The next run marks every day of such a
+ * run's window changed (at most HEAL_DAYS), once.
+ */
+#define HEAL_DAYS	 400
+
+static void
+heal_abandoned(struct reconcile_ctx *ctx, int64_t run_id)
+{
+	time_t	 from, to, days[HEAL_DAYS];
+	size_t	 n = 0;
+
+	if (ctx->dry_run || runs_abandoned(ctx->db, run_id, &from, &to) != 1)
+		return;
+	for (; from < to && n < HEAL_DAYS; from += 86400)
+		days[n++] = from;
+	if (n > 0 && to > from)
+		days[n - 1] = to - 1;	/* the last day, past the cap */
+	log_warnx("[RECONCILE] a run before %lld ended unfinished: marking "
+	    "%zu calendar days changed", (long long)run_id, n);
+	if (calendar_touch(ctx->db, days, n) == -1)
+		reconcile_error(ctx, NULL, "database", "could not mark the "
+		    "calendar days of an unfinished run");
+}
+
 /* Page through one slice [from, to). */
 static void
 run_slice(struct reconcile_ctx *ctx, struct reconcile_result *res,
@@ -739,6 +766,7 @@ reconcile_run(struct db *db, const struct config *cfg, time_t from,
 		    "the database cannot be reached");
 		return RECONCILE_DB_ERROR;
 	}
+	heal_abandoned(&ctx, res->run_id);
 	if ((sq = reconcile_square_new(cfg, 0, deadline)) == NULL)
 		reconcile_error(&ctx, NULL, "list", "could not start the "
 		    "Square client");

@@ -12,7 +12,7 @@
 
 enum runs_sql {
 	SQL_START, SQL_FINISH, SQL_LIST, SQL_LAST, SQL_PURGE_RUNS,
-	SQL_PURGE_EVENTS, SQL__MAX
+	SQL_PURGE_EVENTS, SQL_ABANDONED, SQL_ABANDON, SQL__MAX
 };
 
 /* The columns of SQL_LIST, in its order, and how each becomes JSON. */
@@ -80,7 +80,22 @@ static const char *const sqls[SQL__MAX] = {
 	/* SQL_PURGE_EVENTS: by the received_at index */
 	"DELETE FROM webhook_events "
 	"WHERE received_at < UTC_TIMESTAMP(3) - INTERVAL ? DAY",
+	/* SQL_ABANDONED: runs before this one that never finished, and the
+	 * span of the windows of those that could write */
+	"SELECT COUNT(*), MIN(IF(dry_run = 0, window_start, NULL)), "
+	"MAX(IF(dry_run = 0, window_end, NULL)) FROM reconcile_runs "
+	"WHERE status = 'running' AND id < ?",
+	/* SQL_ABANDON */
+	"UPDATE reconcile_runs SET status = 'failed', "
+	"finished_at = UTC_TIMESTAMP(3), errors = ? "
+	"WHERE status = 'running' AND id < ?",
 };
+
+/* What an abandoned run's record says. */
+static const char abandoned_errors[] =
+	"[{\"stage\":\"run\",\"message\":\"the run stopped before it "
+	"finished (its program ended); the next run marked the calendar days "
+	"of its window changed\"}]";
 
 const char *
 runs_sql_columns(size_t n, char *cols, size_t colsz)
@@ -144,6 +159,32 @@ runs_finish(struct db *db, int64_t id, const struct run_counts *c,
 
 	return db_exec(db, sqls[SQL_FINISH], args,
 	    sizeof(args) / sizeof(args[0]), NULL, NULL);
+}
+
+int
+runs_abandoned(struct db *db, int64_t id, time_t *from, time_t *to)
+{
+	struct db_arg	 args[2];
+	struct db_res	*res;
+	int64_t		 n;
+
+	*from = *to = 0;
+	args[0] = db_arg_int(id);
+	if (db_exec(db, sqls[SQL_ABANDONED], args, 1, &res, NULL) == -1)
+		return -1;
+	if ((n = db_cell_int(res, 0, 0)) > 0 && db_cell(res, 0, 1) != NULL &&
+	    db_cell(res, 0, 2) != NULL) {
+		*from = db_time_parse(db_cell(res, 0, 1));
+		*to = db_time_parse(db_cell(res, 0, 2));
+	}
+	db_res_free(res);
+	if (n == 0)
+		return 0;
+	args[0] = db_arg_str(abandoned_errors);
+	args[1] = db_arg_int(id);
+	if (db_exec(db, sqls[SQL_ABANDON], args, 2, NULL, NULL) == -1)
+		return -1;
+	return 1;
 }
 
 static struct json_object *

@@ -29,6 +29,13 @@ int	 runs_start(struct db *, const char *trigger, int dry_run,
 /* Record its end: counts, errors (a JSON array, borrowed), status. */
 int	 runs_finish(struct db *, int64_t id, const struct run_counts *,
 	    struct json_object *errors, long duration_ms, const char *status);
+/*
+ * Runs before run id that never finished (their program ended mid-run):
+ * marked failed.  Returns 1 and the span [from, to) of the windows of
+ * those that wrote (0, 0 if only dry runs), 0 if there were none, -1.
+ * Call holding the lease: no run before id is still going.
+ */
+int	 runs_abandoned(struct db *, int64_t id, time_t *from, time_t *to);
 /* The newest limit runs as a JSON array (owned).  0 or -1. */
 int	 runs_list(struct db *, long limit, struct json_object **out);
 /*

@@ -127,6 +127,30 @@ test('a change made outside the product (no generation moved) is in the calendar
   assert.equal(after.jobs.find((j) => j.id === job.id).version, job.version + 1);
 });
 
+test('a run that ended between writing its jobs and their days: the next run shows them and records it failed', async () => {
+  await putBookings([booking('freshcrash0001')]);
+  await reconcile();
+  const before = await calendarEvery();
+  const job = before.jobs.find((j) => j.bookingId === 'freshcrash0001');
+  // What such a run leaves: its jobs written, the days' stamps not, its record running.
+  sql(`UPDATE jobs SET notes = 'written', version = version + 1 WHERE id = '${job.id}'; ` +
+      'INSERT INTO reconcile_runs (started_at, run_trigger, dry_run, window_start, window_end, errors) ' +
+      `VALUES (UTC_TIMESTAMP(3) - INTERVAL 5 MINUTE, 'cron', 0, '${day(-1)} 00:00:00', '${day(4)} 00:00:00', '[]')`);
+  const dead = Number(sql("SELECT MAX(id) FROM reconcile_runs WHERE status = 'running'")[0][0]);
+  const r = await reconcile();
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.data.updated, 0, 'nothing of Square changed');
+  const after = await calendarEvery({ 'if-none-match': before.etag });
+  assert.equal(after.jobs.find((j) => j.id === job.id).version, job.version + 1);
+  const [status, errors] = sql(`SELECT status, errors FROM reconcile_runs WHERE id = ${dead}`)[0];
+  assert.equal(status, 'failed');
+  assert.match(JSON.parse(errors)[0].message, /stopped before it finished/);
+  // Once: the run after that changes nothing.
+  await reconcile();
+  const again = await get(range, { headers: { 'if-none-match': after.etag } });
+  assert.equal(again.status, 304, 'a third run still moved the stamps');
+});
+
 test('an unchanged range answers 304 to its ETag', async () => {
   await putBookings([booking('fresh304000001')]);
   await reconcile();
