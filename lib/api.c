@@ -160,8 +160,12 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		    name);
 		return;
 	}
-	if ((body = dir != NULL ? NULL : calendar_cached(resp->etag, &len)) ==
-	    NULL) {
+	/*
+	 * Not as a file yet: this process's copy, or the answer made now
+	 * and kept.  Then as a file if it can be one (the directory may be
+	 * full of other ranges' answers for a while: the copy serves).
+	 */
+	if ((body = calendar_cached(resp->etag, &len)) == NULL) {
 		if (jobs_calendar(app->db, tz_day_start(&from),
 		    tz_day_start(&next), &jobs, &cut) == -1) {
 			app_db_error(app, resp);
@@ -185,18 +189,15 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		body = json_object_to_json_string_length(resp->json,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 		    &len);
-		if (dir != NULL && calendar_file_write(dir, name, body,
-		    len) == 0) {
-			snprintf(resp->accel, sizeof(resp->accel),
-			    "/_calendar/%s", name);
-			json_object_put(resp->json);
-			resp->json = NULL;
-			return;
-		}
 		if ((body = calendar_store(resp->etag, body, len)) == NULL)
 			return;		/* answer from resp->json */
 		json_object_put(resp->json);
 		resp->json = NULL;
+	}
+	if (dir != NULL && calendar_file_write(dir, name, body, len) == 0) {
+		snprintf(resp->accel, sizeof(resp->accel), "/_calendar/%s",
+		    name);
+		return;
 	}
 	/* The cached bytes go out as they are: no copy per request. */
 	resp->body_ref = body;
