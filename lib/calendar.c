@@ -41,6 +41,14 @@
 #define FILE_STALE	 120
 #define FILE_SWEEP	 60
 /*
+ * An answer replaced by a newer one of its range (a write changed it) is
+ * dated so that the sweep removes it FILE_GRACE seconds later, unless it
+ * is used again meanwhile: nginx opens a file milliseconds after it was
+ * named, and staff writing every few seconds must not fill the directory
+ * with answers no one will ask for again.
+ */
+#define FILE_GRACE	 5
+/*
  * At most about FILE_MAX files (a staff client asking for thousands of
  * ranges must not fill the disk): past it, answers go out as bytes until
  * a sweep makes room.  Counted by a scan every FILE_SCAN writes.
@@ -404,6 +412,46 @@ file_room(const char *dir)
 	return 1;
 }
 
+/* The range part of an answer's name: after its stamp ("c1.2-…"). */
+static const char *
+file_range(const char *name)
+{
+	const char	*p = strchr(name, '-');
+
+	return p != NULL ? p : "";
+}
+
+/* Date the other answers of name's range for removal (FILE_GRACE). */
+static void
+file_supersede(const char *dir, const char *name)
+{
+	char		 path[CALENDAR_PATH_MAX];
+	const char	*range = file_range(name);
+	struct timespec	 ts[2];
+	struct dirent	*de;
+	struct stat	 sb;
+	DIR		*d;
+
+	if (*range == '\0' || (d = opendir(dir)) == NULL)
+		return;
+	ts[0].tv_sec = 0;
+	ts[0].tv_nsec = UTIME_OMIT;
+	ts[1].tv_sec = time(NULL) - FILE_STALE + FILE_GRACE;
+	ts[1].tv_nsec = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, name) == 0 ||
+		    strcmp(file_range(de->d_name), range) != 0 ||
+		    file_path(path, sizeof(path), dir, de->d_name) == -1 ||
+		    lstat(path, &sb) == -1 || !S_ISREG(sb.st_mode))
+			continue;
+		/* Never later than it is: that would put it off for ever. */
+		if (sb.st_mtime > ts[1].tv_sec)
+			(void)utimensat(AT_FDCWD, path, ts,
+			    AT_SYMLINK_NOFOLLOW);
+	}
+	closedir(d);
+}
+
 int
 calendar_file_write(const char *dir, const char *name, const char *body,
     size_t len)
@@ -449,5 +497,6 @@ calendar_file_write(const char *dir, const char *name, const char *body,
 		(void)unlink(tmp);
 		return -1;
 	}
+	file_supersede(dir, name);
 	return 0;
 }

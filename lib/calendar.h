@@ -79,8 +79,10 @@ const char *calendar_store(const char *etag, const char *body, size_t len);
  * when nginx names a directory for them (SAFARI_CALENDAR_FILES), each
  * answer is written there once, named by its ETag, and every request
  * after it is one stamp read and a redirect.  Files are written whole
- * (a temporary name, then rename) and removed once unused for a while;
- * a few hundred at most, past which answers go out as bytes.
+ * (a temporary name, then rename) and removed once unused for a while,
+ * or a few seconds after a newer answer of their range replaced them; a
+ * few hundred at most, past which answers go out as bytes (each process
+ * keeps a few).
  */
 #define CALENDAR_PATH_MAX	 512
 

@@ -255,6 +255,35 @@ test('nginx sends the calendar answer from a file named by its ETag; a PATCH mak
   assert.equal(direct.json.success, false);
 });
 
+test('answers a write replaced are dated for removal within seconds; the current one is kept', async () => {
+  await putBookings([booking('freshsuper0001')]);
+  await reconcile();
+  const dir = path.join(env.stackDir, 'calendar');
+  const file = (etag) => path.join(dir, `${etag.replaceAll('"', '')}.json`);
+  let c = await calendar();
+  const job = c.jobs.find((j) => j.bookingId === 'freshsuper0001');
+  let version = job.version;
+  const old = [c.etag];
+  for (let i = 0; i < 5; i++) {
+    const p = await patchJob(job.id, version, { notes: `replaced ${i}` });
+    assert.equal(p.status, 200, p.text);
+    version = p.json.data.version;
+    c = await calendar();
+    old.push(c.etag);
+  }
+  const current = old.pop();
+  const now = Date.now();
+  assert.ok(now - fs.statSync(file(current)).mtimeMs < 60e3, 'the current answer is kept');
+  // Dated FILE_STALE - FILE_GRACE (115 s) back: the next sweep after 5 s removes them.
+  for (const e of old) {
+    if (!fs.existsSync(file(e))) continue;
+    const age = (now - fs.statSync(file(e)).mtimeMs) / 1000;
+    assert.ok(age > 100, `${e}: ${age} s old, not dated for removal`);
+  }
+  // Still the right answer afterwards.
+  assert.equal((await calendar()).jobs.find((j) => j.id === job.id).version, version);
+});
+
 test('hundreds of ranges: the answer files stay a few hundred, every answer still right', async () => {
   await putBookings([booking('freshmany00001')]);
   await reconcile();
