@@ -161,9 +161,9 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	/*
-	 * Not as a file yet: this process's copy, or the answer made now
-	 * and kept.  Then as a file if it can be one (the directory may be
-	 * full of other ranges' answers for a while: the copy serves).
+	 * Not as a file yet: made now and written as one, or, when it
+	 * cannot be (the directory full of other ranges' answers for a
+	 * while), kept in this process and sent from there until it can.
 	 */
 	if ((body = calendar_cached(resp->etag, &len)) == NULL) {
 		if (jobs_calendar(app->db, tz_day_start(&from),
@@ -189,12 +189,20 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 		body = json_object_to_json_string_length(resp->json,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 		    &len);
+		if (dir != NULL && calendar_file_write(dir, name, body,
+		    len) == 0) {
+			snprintf(resp->accel, sizeof(resp->accel),
+			    "/_calendar/%s", name);
+			json_object_put(resp->json);
+			resp->json = NULL;
+			return;
+		}
 		if ((body = calendar_store(resp->etag, body, len)) == NULL)
 			return;		/* answer from resp->json */
 		json_object_put(resp->json);
 		resp->json = NULL;
-	}
-	if (dir != NULL && calendar_file_write(dir, name, body, len) == 0) {
+	} else if (dir != NULL && calendar_file_write(dir, name, body,
+	    len) == 0) {
 		snprintf(resp->accel, sizeof(resp->accel), "/_calendar/%s",
 		    name);
 		return;
