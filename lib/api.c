@@ -152,8 +152,8 @@ api_calendar(struct app *app, struct http_req *req, struct http_resp *resp)
 	 */
 	dir = req->io != NULL && req->io->param != NULL ?
 	    req->io->param(req->io->ctx, "SAFARI_CALENDAR_FILES") : NULL;
-	if (dir != NULL && (dir[0] != '/' || strlen(dir) > 256 ||
-	    calendar_file_name(resp->etag, name, sizeof(name)) == -1))
+	if (!calendar_dir_ok(dir) ||
+	    calendar_file_name(resp->etag, name, sizeof(name)) == -1)
 		dir = NULL;
 	if (dir != NULL && calendar_file_ready(dir, name) == 1) {
 		snprintf(resp->accel, sizeof(resp->accel), "/_calendar/%s",

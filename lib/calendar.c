@@ -115,6 +115,13 @@ day_cmp(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
+int
+calendar_dir_ok(const char *dir)
+{
+	return dir != NULL && dir[0] == '/' &&
+	    strnlen(dir, CALENDAR_DIR_MAX + 1) <= CALENDAR_DIR_MAX;
+}
+
 void
 calendar_generation_use(const char *dir)
 {
@@ -123,7 +130,7 @@ calendar_generation_use(const char *dir)
 	void		*p;
 	int		 fd, n;
 
-	if (dir == NULL || dir[0] != '/' ||
+	if (!calendar_dir_ok(dir) ||
 	    (gen.counter != NULL && strcmp(gen.dir, dir) == 0))
 		return;
 	if (gen.counter != NULL) {

@@ -85,6 +85,10 @@ const char *calendar_store(const char *etag, const char *body, size_t len);
  * keeps a few).
  */
 #define CALENDAR_PATH_MAX	 512
+#define CALENDAR_DIR_MAX	 256
+
+/* Is dir usable as the answer directory (absolute, bounded)?  1 or 0. */
+int	 calendar_dir_ok(const char *dir);
 
 /* The file name of an ETag's answer ("c1.2-….json"): 0, or -1. */
 int	 calendar_file_name(const char *etag, char *name, size_t namesz);

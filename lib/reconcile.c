@@ -655,7 +655,9 @@ heal_abandoned(struct reconcile_ctx *ctx, int64_t run_id)
 		return;
 	for (; from < to && n < HEAL_DAYS; from += 86400)
 		days[n++] = from;
-	if (n > 0 && to > from)
+	if (n == 0)
+		return;			/* only dry runs: nothing written */
+	if (to > from)
 		days[n - 1] = to - 1;	/* the last day, past the cap */
 	log_warnx("[RECONCILE] a run before %lld ended unfinished: marking "
 	    "%zu calendar days changed", (long long)run_id, n);

@@ -120,6 +120,13 @@ wrk_run() {	# wrk_run CONNECTIONS PATH: "requests/s p50-ms p99-ms requests"
 	    /Requests\/sec/{rps=$2} /^ +50%/{p50=ms($2)} /^ +99%/{p99=ms($2)} /requests in/{n=$1}
 	    END{ printf "%d %.2f %.2f %d\n", rps, p50, p99, n }'
 }
+wrk_writing() {	# wrk_writing JOB OUT CONNECTIONS PATH: wrk_run's line, while a
+		# staff client writes JOB every 0.1 s ("writes stale failed" in OUT)
+	node tests/bench/staff-writes.mjs "$BASE_URL" "${AUTH#Authorization: }" "$1" "$DURATION" >"$2" &
+	local w=$!
+	wrk_run "$3" "$4"
+	wait $w
+}
 read -r mr0 tr0 mp0 tp0 np0 <<<"$(mem)"
 row "calendar JSON: $njobs jobs, $size bytes" "" "product vs static file"
 for c in 1 16 64; do
@@ -140,29 +147,17 @@ for c in 16 64; do
 done
 # The same while a staff client writes every 0.1 s and reads its writes.
 for c in 16 64; do
-	node tests/bench/staff-writes.mjs "$BASE_URL" "${AUTH#Authorization: }" "$jobid" "$DURATION" \
-	    >"$STACK_DIR/writes.out" &
-	wpid=$!
-	read -r drps d50 d99 _ <<<"$(wrk_run $c /api/calendar)"
-	wait $wpid
+	read -r drps d50 d99 _ <<<"$(wrk_writing "$jobid" "$STACK_DIR/writes.out" $c /api/calendar)"
 	read -r writes stale wfail <"$STACK_DIR/writes.out"
 	# The static file under the same writer, for the same machine load.
-	node tests/bench/staff-writes.mjs "$BASE_URL" "${AUTH#Authorization: }" "$jobid" "$DURATION" \
-	    >/dev/null &
-	wpid=$!
-	read -r srps _ s99 _ <<<"$(wrk_run $c /_bench/calendar.json)"
-	wait $wpid
+	read -r srps _ s99 _ <<<"$(wrk_writing "$jobid" /dev/null $c /_bench/calendar.json)"
 	row "  under staff writes, $c conn: req/s" "$drps / $srps" "within 2x: $(awk "BEGIN{print ($drps*2>=$srps)?\"met\":\"NOT MET\"}")"
 	row "  under writes, $c conn: p99 ms (prod/static)" "$d99 / $s99" "$([ $c -eq 64 ] && echo "< 10 ms: $(awk "BEGIN{print ($d99<10)?\"met\":\"NOT MET\"}")")"
 	row "  staff writes / stale reads after them" "${writes:-0} / ${stale:-?}" "0 stale: $([ "${stale:-1}" = 0 ] && [ "${writes:-0}" -gt 0 ] && echo met || echo NOT MET)"
 done
 # Where the p99 under writes goes: the same writer on a job of another week
 # (the generation moves, the week's answer is not made again).
-node tests/bench/staff-writes.mjs "$BASE_URL" "${AUTH#Authorization: }" "$farid" "$DURATION" \
-    >/dev/null &
-wpid=$!
-read -r frps _ f99 _ <<<"$(wrk_run 64 /api/calendar)"
-wait $wpid
+read -r frps _ f99 _ <<<"$(wrk_writing "$farid" /dev/null 64 /api/calendar)"
 row "  writes elsewhere, 64 conn: req/s, p99 ms" "$frps, $f99" "the week's answer not made again"
 
 # --- an unchanged poll ---------------------------------------------------------
